@@ -80,7 +80,7 @@ func (f optionFunc) applyVerifier(c *config) error { return f(c) }
 
 type sharedFunc func(*routeConfig) error
 
-func (f sharedFunc) applyVerifier(c *config) error { return f(&c.route) }
+func (f sharedFunc) applyVerifier(c *config) error   { return f(&c.route) }
 func (f sharedFunc) applyRoute(r *routeConfig) error { return f(r) }
 
 type routeFunc func(*routeConfig) error

@@ -24,17 +24,17 @@ const ContentTypeJSON = "application/json; charset=utf-8"
 
 // responses holds the prebuilt default responses.
 type responses struct {
-	realm                  string
-	unauthorised           Response // nothing sent
-	unauthorisedRejected   Response // row 4
-	refreshExpired         Response
-	refreshNotYetValid     Response
-	refreshInvalid         Response
-	refreshMarker          Response
-	invalidClaimsHeader    http.Header
-	crossOrigin            Response
-	invalidRequest         Response
-	keysUnavailable        Response
+	realm                string
+	unauthorised         Response // nothing sent
+	unauthorisedRejected Response // row 4
+	refreshExpired       Response
+	refreshNotYetValid   Response
+	refreshInvalid       Response
+	refreshMarker        Response
+	invalidClaimsHeader  http.Header
+	crossOrigin          Response
+	invalidRequest       Response
+	keysUnavailable      Response
 }
 
 type body struct {

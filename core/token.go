@@ -76,15 +76,15 @@ func compactShape(s string, maxLen int) (int, int, bool) {
 // token is a classified ("ours") compact JWS: its header is understood, its
 // claims are read but not yet trusted.
 type token struct {
-	raw      string
-	d2       int // index of the second dot: raw[:d2] is the signing input
-	alg      string
-	kid      string
-	hasKid   bool
-	badHdr   bool // crit present, or b64 not true
-	payload  []byte
-	claims   claims
-	source   Source
+	raw     string
+	d2      int // index of the second dot: raw[:d2] is the signing input
+	alg     string
+	kid     string
+	hasKid  bool
+	badHdr  bool // crit present, or b64 not true
+	payload []byte
+	claims  claims
+	source  Source
 }
 
 // Registered claim bits.

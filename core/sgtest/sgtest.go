@@ -41,8 +41,8 @@ type Key struct {
 }
 
 var (
-	rsaMu    sync.Mutex
-	rsaUsed  = map[string]*rsa.PrivateKey{}
+	rsaMu   sync.Mutex
+	rsaUsed = map[string]*rsa.PrivateKey{}
 )
 
 // rsaKey returns a distinct RSA key per name, generated once per process.
