@@ -1,0 +1,76 @@
+# sessionguard — developer tasks. `make` (or `make help`) lists them.
+# Every module in go.work is covered; the list is read from go.work itself.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+MODULES   := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p')
+FUZZTIME  ?= 10s
+BENCHTIME ?= 1s
+BENCHCOUNT ?= 1
+DEMO_ADDR ?= 127.0.0.1:8080
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+.PHONY: demo
+demo: ## run the demo API on $(DEMO_ADDR) and print curl lines to try
+	$(GO) run ./examples/demo -addr $(DEMO_ADDR)
+
+.PHONY: test
+test: ## go test every module, in the workspace and again with GOWORK=off
+	@for m in $(MODULES); do echo "== test $$m"; (cd $$m && $(GO) test -count=1 ./...); done
+	@for m in $(MODULES); do echo "== test (GOWORK=off) $$m"; (cd $$m && GOWORK=off $(GO) test -count=1 ./...); done
+
+.PHONY: race
+race: ## go test -race every module
+	@for m in $(MODULES); do echo "== race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
+
+.PHONY: vet
+vet: ## go vet every module
+	@for m in $(MODULES); do echo "== vet $$m"; (cd $$m && $(GO) vet ./...); done
+
+.PHONY: fmt
+fmt: ## gofmt -w every Go file
+	gofmt -w $(MODULES)
+
+.PHONY: fmt-check
+fmt-check: ## fail if gofmt would change a file
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: lint
+lint: fmt-check vet ## gofmt check, go vet, and no toolchain lines in go.mod
+	@if grep -l '^toolchain' $$(for m in $(MODULES); do echo $$m/go.mod; done); then echo "toolchain lines are not allowed"; exit 1; fi
+
+.PHONY: tidy-check
+tidy-check: ## go mod tidy every module, then fail if anything changed
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
+	git diff --exit-code -- '*go.mod' '*go.sum'
+
+.PHONY: bench
+bench: ## run every benchmark with -benchmem (BENCHTIME, BENCHCOUNT)
+	@for m in $(MODULES); do echo "== bench $$m"; (cd $$m && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) ./...); done
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each
+	@for m in $(MODULES); do \
+	  for pkg in $$(cd $$m && $(GO) list ./...); do \
+	    for f in $$(cd $$m && $(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	      echo "== fuzz $$pkg $$f"; (cd $$m && $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg); \
+	    done; \
+	  done; \
+	done
+
+.PHONY: cover
+cover: ## test coverage per module (cover.out in each module)
+	@for m in $(MODULES); do echo "== cover $$m"; (cd $$m && $(GO) test -count=1 -coverprofile=cover.out ./... | tail -n +1); done
+
+.PHONY: examples
+examples: ## build and test the example modules
+	@for m in $(filter ./examples/%,$(MODULES)); do echo "== examples $$m"; (cd $$m && $(GO) vet ./... && $(GO) test -count=1 ./...); done
+
+.PHONY: ci
+ci: lint test race ## what CI runs
