@@ -33,6 +33,7 @@ type Verifier struct {
 	now          func() time.Time
 	route        routeConfig
 	responses    responses
+	cache        *tokenCache // nil when off
 
 	cancel context.CancelFunc
 	bg     context.Context
@@ -144,6 +145,13 @@ func New(opts ...Option) (*Verifier, error) {
 		v.algs = c.algs
 	}
 	v.responses = newResponses(c.realm, c.retryAfter)
+	if c.cacheEntries >= 0 {
+		entries, bytes := c.cacheEntries, c.cacheBytes
+		if entries == 0 {
+			entries, bytes = DefaultCacheEntries, DefaultCacheBytes
+		}
+		v.cache = newTokenCache(entries, bytes)
+	}
 	if err := v.route.check(); err != nil {
 		return nil, fmt.Errorf("sessionguard: %w", err)
 	}
@@ -272,9 +280,16 @@ func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 		return nil, errDuplicateAuthz
 	}
 	var t token
+	nowS := unixSeconds(v.now())
 	// 1. The header, when allowed and ours.
 	if g.cfg.transfer != TransferCookie && len(authz) == 1 {
-		if cred, ok := bearerCredentials(authz[0]); ok && v.classify(cred, &t) {
+		cred, ok := bearerCredentials(authz[0])
+		if ok {
+			if s := v.cache.get(cred, SourceHeader, nowS, v.leeway); s != nil {
+				return g.validate(s)
+			}
+		}
+		if ok && v.classify(cred, &t) {
 			t.source = SourceHeader
 			s, e := v.verify(ctx, &t)
 			if e != nil {
@@ -290,7 +305,8 @@ func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 		var first *Error
 		ours := false
 		for _, cred := range found {
-			if !v.classify(cred, &t) {
+			cached := v.cache.get(cred, SourceCookie, nowS, v.leeway)
+			if cached == nil && !v.classify(cred, &t) {
 				continue
 			}
 			if !ours {
@@ -299,6 +315,9 @@ func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 				if !v.cop.allowed(r) {
 					return nil, errCrossOrigin
 				}
+			}
+			if cached != nil {
+				return g.validate(cached)
 			}
 			t.source = SourceCookie
 			s, e := v.verify(ctx, &t)
@@ -369,7 +388,9 @@ func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 	if e := v.checkClaims(&t.claims, v.now()); e != nil {
 		return nil, e
 	}
-	return newSession(t), nil
+	s := newSession(t)
+	v.cache.put(s, key, st, t.claims.exp)
+	return s, nil
 }
 
 func verifySignature(t *token, key *jose.Key) error {
@@ -393,7 +414,7 @@ func (v *Verifier) checkClaims(c *claims, now time.Time) *Error {
 	if c.badTime {
 		return errMalformedClaims
 	}
-	nowS := float64(now.UnixNano()) / 1e9
+	nowS := unixSeconds(now)
 	if c.has&cExp != 0 && nowS >= c.exp+v.leeway {
 		return errExpired
 	}
@@ -507,6 +528,8 @@ func trimOWS(s string) string {
 	}
 	return s
 }
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // unixTime converts a NumericDate to time.Time.
 func unixTime(f float64) time.Time {

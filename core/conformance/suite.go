@@ -154,13 +154,34 @@ func Run(t *testing.T, factory Factory) {
 	}
 }
 
-// Cases returns the suite's cases for the main verifier (exported for
-// tools that want to list or reuse them, e.g. black-box tests of the
-// conformance server).
+// Cases returns a verifier configured like the suite's main one and the
+// suite's cases for it.
 func Cases(t testing.TB) (*sessionguard.Verifier, []Case) {
 	f := newFixture(t)
 	return f.v, f.cases()
 }
+
+// Fixture gives black-box tests (such as the conformance server's) the
+// suite's key material and cases, to run them against a server configured
+// from the outside: issuer [Issuer], audience [Audience], cookie
+// [CookieName], refresh marker [MarkerName], trusted origin [TrustedOrigin]
+// and the key set [Fixture.JWKS].
+type Fixture struct{ f *fixture }
+
+// NewFixture mints the suite's keys and tokens.
+func NewFixture(t testing.TB) *Fixture { return &Fixture{newFixture(t)} }
+
+// JWKS is the public key set that verifies the fixture's tokens.
+func (x *Fixture) JWKS() []byte { return sgtest.JWKS(x.f.es, x.f.rs) }
+
+// Verifier is the fixture's main verifier.
+func (x *Fixture) Verifier() *sessionguard.Verifier { return x.f.v }
+
+// Cases are the suite's cases for a server configured like the main verifier.
+func (x *Fixture) Cases() []Case { return x.f.cases() }
+
+// Check sends one case to the server at base and reports differences on t.
+func Check(t *testing.T, base string, tc Case) { check(t, base, tc) }
 
 // expected responses.
 func (f *fixture) ok(s string, src string) Want {
