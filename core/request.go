@@ -13,6 +13,9 @@ import (
 //
 // Implementations must not parse or normalise values: the verifier does all
 // header and cookie parsing itself, so that every framework behaves the same.
+// The strings returned must stay valid and unchanged after the request ends:
+// a [Session] (and the verified-token cache) keeps the token and its claims.
+// Frameworks that reuse buffers (fasthttp) must copy.
 type Request interface {
 	// Method is the request method, e.g. "GET".
 	Method() string

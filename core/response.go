@@ -17,10 +17,15 @@ type Response struct {
 }
 
 // Renderer turns an outcome into a response. Install one with [WithRenderer].
+// Set Content-Type yourself: frameworks differ in what they add when it is
+// missing. A status outside 100–999 is replaced by the default response.
 type Renderer func(*Error) Response
 
 // ContentTypeJSON is the Content-Type of every default response.
 const ContentTypeJSON = "application/json; charset=utf-8"
+
+// fallbackResponses serve a nil *Guard (fail closed, never panic).
+var fallbackResponses = newResponses(DefaultRealm, DefaultRetryAfter)
 
 // responses holds the prebuilt default responses.
 type responses struct {

@@ -174,6 +174,11 @@ func New(opts ...Option) (*Verifier, error) {
 func (v *Verifier) Close() error {
 	v.cancel()
 	v.wg.Wait()
+	for _, st := range v.stores {
+		if st.remote != nil {
+			st.remote.wait() // fetches in flight end promptly: their context is cancelled
+		}
+	}
 	return nil
 }
 
@@ -210,6 +215,9 @@ func (v *Verifier) Required(opts ...RouteOption) (*Guard, error) { return v.guar
 func (v *Verifier) Optional(opts ...RouteOption) (*Guard, error) { return v.guard(false, opts) }
 
 func (v *Verifier) guard(required bool, opts []RouteOption) (*Guard, error) {
+	if v == nil {
+		return nil, errors.New("sessionguard: nil *Verifier")
+	}
 	g := &Guard{v: v, required: required, cfg: v.route}
 	g.cfg.validators = append([]ClaimValidator(nil), v.route.validators...)
 	for _, o := range opts {
@@ -237,7 +245,7 @@ func (r *routeConfig) check() error {
 func (g *Guard) IsRequired() bool { return g.required }
 
 // Skip reports whether the route's skip hook ([WithSkip]) excludes r.
-func (g *Guard) Skip(r Request) bool { return g.cfg.skip != nil && g.cfg.skip(r) }
+func (g *Guard) Skip(r Request) bool { return g != nil && g.cfg.skip != nil && g.cfg.skip(r) }
 
 // Render turns an error from [Guard.Check] into the response to send: the
 // route's renderer, or the default of semantics §5. Errors that are not a
@@ -247,8 +255,16 @@ func (g *Guard) Render(err error) Response {
 	if !errors.As(err, &e) {
 		e = errNoToken
 	}
+	if g == nil {
+		return fallbackResponses.unauthorised
+	}
 	if g.cfg.renderer != nil {
-		return g.cfg.renderer(e)
+		if r := g.cfg.renderer(e); r.Status >= 100 && r.Status <= 999 {
+			return r
+		}
+		// A renderer that returns an impossible status would make every
+		// framework panic or misbehave; fall back to the default.
+		g.v.log.LogAttrs(context.Background(), slog.LevelError, "sessionguard: renderer returned an invalid status; using the default response")
 	}
 	return g.v.DefaultResponse(e)
 }
@@ -259,6 +275,9 @@ func (g *Guard) Render(err error) Response {
 //     nothing sent, or an OPTIONS request);
 //   - nil and an *[Error]: send [Guard.Render] of it.
 func (g *Guard) Check(ctx context.Context, r Request) (*Session, error) {
+	if g == nil || r == nil {
+		return nil, errNoToken // fail closed on a programming error
+	}
 	s, e := g.check(ctx, r)
 	if e != nil {
 		if g.v.log.Enabled(ctx, slog.LevelDebug) {
@@ -425,6 +444,9 @@ func (v *Verifier) checkClaims(c *claims, now time.Time) *Error {
 		return errNotYetValid
 	}
 	if c.has&cExp == 0 {
+		if c.bad {
+			return errMalformedClaims // e.g. a payload that is not a JSON object
+		}
 		return errMissingExpiry
 	}
 	if c.bad {

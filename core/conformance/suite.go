@@ -183,6 +183,10 @@ func (x *Fixture) Cases() []Case { return x.f.cases() }
 // Check sends one case to the server at base and reports differences on t.
 func Check(t *testing.T, base string, tc Case) { check(t, base, tc) }
 
+// Send sends one case to the server at base over a fresh connection and
+// returns the response and its body.
+func Send(base string, tc Case) (*http.Response, []byte, error) { return send(base, tc) }
+
 // expected responses.
 func (f *fixture) ok(s string, src string) Want {
 	var body []byte

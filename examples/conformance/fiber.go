@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"net"
+
+	"github.com/gofiber/fiber/v2"
+	sessionguard "github.com/sessionguard/sessionguard/core"
+	"github.com/sessionguard/sessionguard/core/conformance"
+	sessionfiber "github.com/sessionguard/sessionguard/fiber"
+)
+
+type fiberServer struct{ app *fiber.App }
+
+func (s fiberServer) Serve(ln net.Listener) error        { return s.app.Listener(ln) }
+func (s fiberServer) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func mountFiber(v *sessionguard.Verifier) (server, error) {
+	gs, err := guards(v)
+	if err != nil {
+		return nil, err
+	}
+	// Fiber's default 4 KiB read buffer answers 431 to large tokens.
+	app := fiber.New(fiber.Config{ReadBufferSize: maxHeaderBytes, DisableStartupMessage: true})
+	health := func(c *fiber.Ctx) error { return c.SendString(conformance.HealthBody) }
+	for _, m := range conformance.Methods {
+		app.Add(m, "/healthz", health)
+	}
+	for path, g := range gs {
+		mw := sessionfiber.Middleware(g)
+		for _, m := range conformance.Methods {
+			app.Add(m, path, mw, func(c *fiber.Ctx) error {
+				s, _ := sessionfiber.FromContext(c)
+				c.Set(fiber.HeaderContentType, "application/json")
+				return c.Send(conformance.SuccessBody(s))
+			})
+		}
+	}
+	return fiberServer{app}, nil
+}

@@ -1,0 +1,115 @@
+package sessionfiber_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	sessionguard "github.com/sessionguard/sessionguard/core"
+	"github.com/sessionguard/sessionguard/core/sgtest"
+	sessionfiber "github.com/sessionguard/sessionguard/fiber"
+)
+
+// show sends req to app and prints status and body.
+func show(app *fiber.App, req *http.Request, headers ...string) {
+	resp, err := app.Test(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Print(resp.StatusCode)
+	for _, h := range headers {
+		fmt.Print(" ", resp.Header.Get(h))
+	}
+	fmt.Println("", string(body))
+}
+
+func Example() {
+	// In production: sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json").
+	key := sgtest.NewKey("ES256", "key-1")
+	v, err := sessionguard.New(sessionguard.WithIssuer("https://auth.example.com",
+		sessionguard.StaticJWKS(sgtest.JWKS(key))))
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+
+	requireSession, err := sessionfiber.Required(v)
+	if err != nil {
+		panic(err)
+	}
+	// Room for an 8 KiB token in a header and a cookie (Fiber's default is 4 KiB).
+	app := fiber.New(fiber.Config{ReadBufferSize: 16 << 10})
+	app.Get("/me", requireSession, func(c *fiber.Ctx) error {
+		s, _ := sessionfiber.FromContext(c)
+		return c.SendString(fmt.Sprintf("hello %s (token from the %s)", s.Subject(), s.Source()))
+	})
+
+	token := key.Mint(sgtest.Claims("https://auth.example.com", "user-42", 5*time.Minute))
+	req := httptest.NewRequest("GET", "/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	show(app, req)
+
+	show(app, httptest.NewRequest("GET", "/me", nil), "WWW-Authenticate")
+	// Output:
+	// 200 hello user-42 (token from the header)
+	// 401 Bearer realm="api" {"error":"UNAUTHORISED","message":"A valid session is required."}
+}
+
+func ExampleOptional() {
+	key := sgtest.NewKey("EdDSA", "key-1")
+	v, _ := sessionguard.New(sessionguard.WithIssuer("https://auth.example.com",
+		sessionguard.StaticJWKS(sgtest.JWKS(key))))
+	defer v.Close()
+
+	optional, _ := sessionfiber.Optional(v, sessionguard.WithTransfer(sessionguard.TransferCookie))
+	app := fiber.New()
+	app.Get("/feed", optional, func(c *fiber.Ctx) error {
+		// Code below the handler reads the session from the context.Context.
+		if s, ok := sessionguard.FromContext(c.UserContext()); ok {
+			return c.SendString("signed in as " + s.Subject())
+		}
+		return c.SendString("anonymous")
+	})
+
+	show(app, httptest.NewRequest("GET", "/feed", nil))
+
+	expired := key.Mint(sgtest.Claims("https://auth.example.com", "user-42", -time.Minute))
+	req := httptest.NewRequest("GET", "/feed", nil)
+	req.AddCookie(&http.Cookie{Name: "access_token", Value: expired})
+	show(app, req)
+	// Output:
+	// 200 anonymous
+	// 401 {"error":"TRY_REFRESH_TOKEN","message":"The session token is expired or invalid; refresh the session and retry."}
+}
+
+func ExampleWithNext() {
+	key := sgtest.NewKey("ES256", "key-1")
+	v, _ := sessionguard.New(sessionguard.WithIssuer("https://auth.example.com",
+		sessionguard.StaticJWKS(sgtest.JWKS(key))))
+	defer v.Close()
+
+	// Protect the whole API except its health check.
+	requireSession, err := sessionfiber.Required(v, sessionfiber.WithNext(func(c *fiber.Ctx) bool {
+		return c.Path() == "/healthz"
+	}))
+	if err != nil {
+		panic(err)
+	}
+	app := fiber.New()
+	app.Use(requireSession)
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/orders", func(c *fiber.Ctx) error { return c.SendString("orders") })
+
+	show(app, httptest.NewRequest("GET", "/healthz", nil))
+	show(app, httptest.NewRequest("GET", "/orders", nil))
+	// Output:
+	// 200 ok
+	// 401 {"error":"UNAUTHORISED","message":"A valid session is required."}
+}

@@ -1,0 +1,141 @@
+package sessionfiber
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	sessionguard "github.com/sessionguard/sessionguard/core"
+)
+
+var (
+	errNilVerifier = errors.New("sessionfiber: nil verifier")
+	errNilGuard    = errors.New("sessionfiber: nil guard")
+)
+
+// Required returns middleware that lets a request through only with a
+// verified session, which handlers read with [FromContext] or, from
+// c.UserContext(), with sessionguard.FromContext. Route options
+// ([sessionguard.WithTransfer], [sessionguard.WithClaims],
+// [sessionguard.WithRenderer], [WithNext]) override the verifier's defaults.
+func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber.Handler, error) {
+	if v == nil {
+		return nil, errNilVerifier
+	}
+	g, err := v.Required(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return Middleware(g), nil
+}
+
+// Optional returns middleware for routes that work with or without a
+// session. A request without any token reaches the handler with no session;
+// a token that was sent and fails is still refused (an expired one with
+// 401 TRY_REFRESH_TOKEN, so the client refreshes instead of silently
+// becoming anonymous).
+func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber.Handler, error) {
+	if v == nil {
+		return nil, errNilVerifier
+	}
+	g, err := v.Optional(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return Middleware(g), nil
+}
+
+// Middleware wraps a guard built directly with the core. A refused request
+// is answered here (status, headers and body of the guard's response) and
+// the handler returns nil, so Fiber's ErrorHandler never rewrites it. An
+// error returned by the handlers after it (c.Next) is returned unchanged.
+// A nil g refuses every request with an error (500 from Fiber's default
+// ErrorHandler).
+func Middleware(g *sessionguard.Guard) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if g == nil {
+			return errNilGuard
+		}
+		view := request{c}
+		if g.Skip(view) {
+			return c.Next()
+		}
+		s, err := g.Check(c.UserContext(), view)
+		if err != nil {
+			render(c, g.Render(err))
+			return nil
+		}
+		if s != nil {
+			c.Locals(localsKey{}, s)
+			c.SetUserContext(sessionguard.NewContext(c.UserContext(), s))
+		}
+		return c.Next()
+	}
+}
+
+// render writes r into c. Header values replace any the response already
+// has, as sessionguard.Response.Write does for net/http; the body is copied
+// because the core shares it between requests.
+func render(c *fiber.Ctx, r sessionguard.Response) {
+	h := &c.Response().Header
+	for k, vs := range r.Header {
+		h.Del(k)
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	c.Status(r.Status)
+	c.Response().SetBody(r.Body)
+}
+
+// WithNext excludes requests for which next returns true (Fiber's Next
+// idiom): they reach the handler unverified and without a session.
+// Default: none skipped. A nil next makes Required and Optional fail.
+func WithNext(next func(c *fiber.Ctx) bool) sessionguard.RouteOption {
+	if next == nil {
+		return sessionguard.WithSkip(nil) // rejected by Required/Optional
+	}
+	return sessionguard.WithSkip(func(r sessionguard.Request) bool {
+		fr, ok := r.(request)
+		return ok && next(fr.c)
+	})
+}
+
+// FromContext returns the session the middleware stored in c's locals.
+// Code that only has c.UserContext() uses sessionguard.FromContext.
+func FromContext(c *fiber.Ctx) (*sessionguard.Session, bool) {
+	if c == nil {
+		return nil, false
+	}
+	s, ok := c.Locals(localsKey{}).(*sessionguard.Session)
+	return s, ok && s != nil
+}
+
+type localsKey struct{}
+
+// request is the core's view of a Fiber request, read straight from
+// fasthttp's header (no *http.Request is built). Values are copied into Go
+// strings: fasthttp reuses its buffers after the handler returns, and a
+// session keeps its raw token.
+type request struct{ c *fiber.Ctx }
+
+// Method implements sessionguard.Request.
+func (r request) Method() string { return r.c.Method() }
+
+// Host implements sessionguard.Request: the raw Host header, which is
+// net/http's Request.Host for origin-form requests.
+func (r request) Host() string { return string(r.c.Request().Header.Host()) }
+
+// Values implements sessionguard.Request: every field of the header, in
+// arrival order.
+func (r request) Values(name string) []string {
+	raw := r.c.Request().Header.PeekAll(name)
+	if len(raw) == 0 {
+		return nil
+	}
+	vals := make([]string, len(raw))
+	for i, b := range raw {
+		vals[i] = string(b)
+	}
+	return vals
+}
