@@ -110,42 +110,62 @@ func skipValue(data []byte, i int) int {
 }
 
 // memberName returns the unescaped member name. The common case (no escapes)
-// does not allocate when the result is only compared.
-func memberName(raw []byte) (string, bool) {
+// returns a slice of raw and does not allocate.
+func memberName(raw []byte) ([]byte, bool) {
 	inner := raw[1 : len(raw)-1]
 	for _, c := range inner {
 		if c == '\\' {
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				return "", false
-			}
-			return s, true
+			s, ok := unquote(raw)
+			return []byte(s), ok
 		}
 	}
-	return string(inner), true
+	return inner, true
+}
+
+// unquote decodes a JSON string with escapes. It copies raw first so that
+// raw itself never escapes to the heap (it may live on the caller's stack).
+func unquote(raw []byte) (string, bool) {
+	var s string
+	if json.Unmarshal(append([]byte(nil), raw...), &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// plainString returns the inner bytes of a JSON string that needs no
+// decoding (no escapes, no control bytes, valid UTF-8), or false.
+func plainString(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return nil, false
+	}
+	inner := raw[1 : len(raw)-1]
+	for _, c := range inner {
+		if c == '\\' || c < 0x20 {
+			return nil, false
+		}
+	}
+	return inner, utf8.Valid(inner)
 }
 
 // jsonString decodes a raw JSON value that must be a string.
 func jsonString(raw []byte) (string, bool) {
+	if inner, ok := plainString(raw); ok {
+		return string(inner), true
+	}
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
 	}
-	inner := raw[1 : len(raw)-1]
-	plain := utf8.Valid(inner)
-	for _, c := range inner {
-		if c == '\\' || c < 0x20 {
-			plain = false
-			break
-		}
+	return unquote(raw)
+}
+
+// stringEquals reports whether raw is a JSON string equal to want, without
+// allocating in the common case.
+func stringEquals(raw []byte, want string) bool {
+	if inner, ok := plainString(raw); ok {
+		return string(inner) == want
 	}
-	if plain {
-		return string(inner), true
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
+	s, ok := jsonString(raw)
+	return ok && s == want
 }
 
 // jsonNumber decodes a raw JSON value that must be a number.
@@ -176,34 +196,40 @@ func jsonNumber(raw []byte) (float64, bool) {
 
 // jsonStrings decodes a string or an array of strings (the forms of "aud").
 func jsonStrings(raw []byte) ([]string, bool) {
+	var out []string
+	ok := eachString(raw, func(el []byte) bool {
+		s, ok := jsonString(el)
+		out = append(out, s)
+		return ok
+	})
+	return out, ok
+}
+
+// eachString calls fn with the raw JSON of raw itself (a string) or of each
+// element of raw (an array that must hold only strings). It stops and
+// reports false when raw has another form or fn returns false.
+func eachString(raw []byte, fn func(el []byte) bool) bool {
 	if len(raw) > 0 && raw[0] == '"' {
-		s, ok := jsonString(raw)
-		if !ok {
-			return nil, false
-		}
-		return []string{s}, true
+		return fn(raw)
 	}
 	if len(raw) == 0 || raw[0] != '[' {
-		return nil, false
+		return false
 	}
-	var out []string
 	i := 1
 	for {
 		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r' || raw[i] == ',') {
 			i++
 		}
 		if i >= len(raw) || raw[i] == ']' {
-			return out, true
+			return true
 		}
 		if raw[i] != '"' {
-			return nil, false
+			return false
 		}
 		end := skipString(raw, i)
-		s, ok := jsonString(raw[i:end])
-		if !ok {
-			return nil, false
+		if !fn(raw[i:end]) {
+			return false
 		}
-		out = append(out, s)
 		i = end
 	}
 }

@@ -35,7 +35,7 @@ type Session struct {
 	issuer    string
 	sessionID string
 	tokenID   string
-	audience  []string
+	audRaw    []byte
 	issuedAt  time.Time
 	notBefore time.Time
 	expiry    time.Time
@@ -51,7 +51,7 @@ func newSession(t *token) *Session {
 		issuer:    c.iss,
 		sessionID: c.sid,
 		tokenID:   c.jti,
-		audience:  c.aud,
+		audRaw:    c.audRaw,
 		expiry:    unixTime(c.exp),
 		payload:   t.payload,
 	}
@@ -76,8 +76,14 @@ func (s *Session) SessionID() string { return s.sessionID }
 // TokenID is the "jti" claim, or "".
 func (s *Session) TokenID() string { return s.tokenID }
 
-// Audience is the "aud" claim as a list (a copy).
-func (s *Session) Audience() []string { return append([]string(nil), s.audience...) }
+// Audience is the "aud" claim as a list (nil when absent).
+func (s *Session) Audience() []string {
+	if s.audRaw == nil {
+		return nil
+	}
+	aud, _ := jsonStrings(s.audRaw)
+	return aud
+}
 
 // IssuedAt is the "iat" claim, or the zero time.
 func (s *Session) IssuedAt() time.Time { return s.issuedAt }
@@ -114,7 +120,7 @@ func (s *Session) claim(name string) ([]byte, bool) {
 		if !more {
 			return nil, false
 		}
-		if n, ok := memberName(rawName); ok && n == name {
+		if n, ok := memberName(rawName); ok && string(n) == name {
 			return val, true
 		}
 	}

@@ -104,9 +104,10 @@ type claims struct {
 	has      uint16
 	badTime  bool // a time claim of the wrong type or out of range
 	bad      bool // any other registered claim of the wrong type, a repeated one, or no JSON object
+	badIss   bool // iss of the wrong type or repeated: the issuer is unknowable
 	iss, sub string
 	sid, jti string
-	aud      []string
+	audRaw   []byte // the raw "aud" value, a slice of the payload
 	exp      float64
 	nbf, iat float64
 	required uint32 // bit i: required claim i present with its kind
@@ -159,14 +160,13 @@ func (v *Verifier) classify(cred string, t *token) bool {
 			return false
 		}
 		var bit uint8
-		switch name {
+		switch string(name) {
 		case "alg":
 			bit = sAlg
-			s, ok := jsonString(val)
-			if !ok {
+			if len(val) == 0 || val[0] != '"' {
 				return false
 			}
-			t.alg = v.allowedAlg(s)
+			t.alg = v.allowedAlg(val)
 		case "kid":
 			bit = sKid
 			s, ok := jsonString(val)
@@ -203,7 +203,9 @@ func (v *Verifier) classify(cred string, t *token) bool {
 	payload = payload[:n]
 	v.parseClaims(payload, &t.claims)
 	if len(v.issuers) > 0 {
-		if t.claims.bad || t.claims.has&cIss == 0 {
+		// Only the unverified iss is judged here (semantics §2); any other
+		// bad registered claim is row 4, after the signature.
+		if t.claims.badIss || t.claims.has&cIss == 0 {
 			return false
 		}
 		if _, ok := v.issuers[t.claims.iss]; !ok {
@@ -214,10 +216,11 @@ func (v *Verifier) classify(cred string, t *token) bool {
 	return true
 }
 
-// allowedAlg returns the canonical name of s if it is allowed, else "".
-func (v *Verifier) allowedAlg(s string) string {
+// allowedAlg returns the canonical name of the raw JSON string if it is an
+// allowed algorithm, else "".
+func (v *Verifier) allowedAlg(raw []byte) string {
 	for _, a := range v.algs {
-		if a == s {
+		if stringEquals(raw, a) {
 			return a
 		}
 	}
@@ -247,11 +250,12 @@ func (v *Verifier) parseClaims(payload []byte, c *claims) {
 			return
 		}
 		var bit uint16
-		switch name {
+		switch string(name) {
 		case "iss":
 			bit = cIss
-			c.iss, ok = jsonString(val)
+			c.iss, ok = v.issuerString(val)
 			c.bad = c.bad || !ok
+			c.badIss = c.badIss || !ok || c.has&cIss != 0
 		case "sub":
 			bit = cSub
 			c.sub, ok = jsonString(val)
@@ -260,8 +264,8 @@ func (v *Verifier) parseClaims(payload []byte, c *claims) {
 			}
 		case "aud":
 			bit = cAud
-			c.aud, ok = jsonStrings(val)
-			c.bad = c.bad || !ok
+			c.audRaw = val
+			c.bad = c.bad || !eachString(val, func(el []byte) bool { _, ok := plainOrQuoted(el); return ok })
 		case "sid":
 			bit = cSid
 			c.sid, ok = jsonString(val)
@@ -290,11 +294,31 @@ func (v *Verifier) parseClaims(payload []byte, c *claims) {
 			c.has |= bit
 		}
 		for i, rc := range v.required {
-			if rc.name == name && kindOf(val, rc.kind) {
+			if rc.name == string(name) && kindOf(val, rc.kind) {
 				c.required |= 1 << uint(i)
 			}
 		}
 	}
+}
+
+// issuerString decodes "iss"; a configured issuer is returned as the
+// configured string itself, so the common case does not allocate.
+func (v *Verifier) issuerString(raw []byte) (string, bool) {
+	if inner, ok := plainString(raw); ok {
+		if iss, ok := v.issuerNames[string(inner)]; ok {
+			return iss, true
+		}
+	}
+	return jsonString(raw)
+}
+
+// plainOrQuoted reports whether el is a decodable JSON string.
+func plainOrQuoted(el []byte) ([]byte, bool) {
+	if inner, ok := plainString(el); ok {
+		return inner, true
+	}
+	_, ok := jsonString(el)
+	return nil, ok
 }
 
 func numericDate(raw []byte) (float64, bool) {

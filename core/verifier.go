@@ -18,6 +18,7 @@ import (
 // it through a [Guard] from [Verifier.Required] or [Verifier.Optional].
 type Verifier struct {
 	issuers      map[string]*keyStore // empty when keys are not issuer-bound
+	issuerNames  map[string]string    // each configured issuer, to intern "iss"
 	unbound      *keyStore
 	stores       []*keyStore
 	algs         []string
@@ -122,7 +123,9 @@ func New(opts ...Option) (*Verifier, error) {
 		v.unbound = st
 	} else {
 		v.issuers = make(map[string]*keyStore, len(c.issuers))
+		v.issuerNames = make(map[string]string, len(c.issuers))
 		for _, iss := range c.issuerOrder {
+			v.issuerNames[iss] = iss
 			st, err := store(c.issuers[iss])
 			if err != nil {
 				return nil, fmt.Errorf("sessionguard: issuer %q: %w", iss, err)
@@ -460,7 +463,7 @@ func (v *Verifier) checkClaims(c *claims, now time.Time) *Error {
 	if c.sub == "" {
 		return errMissingSubject
 	}
-	if len(v.audiences) > 0 && !audienceMatch(c.aud, v.audiences) {
+	if len(v.audiences) > 0 && !audienceMatch(c.audRaw, v.audiences) {
 		return errAudience
 	}
 	if v.maxLifetime > 0 {
@@ -478,15 +481,20 @@ func (v *Verifier) checkClaims(c *claims, now time.Time) *Error {
 	return nil
 }
 
-func audienceMatch(have, want []string) bool {
-	for _, h := range have {
+// audienceMatch reports whether the raw "aud" (a string or an array of
+// strings) holds one of want, without allocating.
+func audienceMatch(raw []byte, want []string) bool {
+	found := false
+	eachString(raw, func(el []byte) bool {
 		for _, w := range want {
-			if h == w {
-				return true
+			if stringEquals(el, w) {
+				found = true
+				return false
 			}
 		}
-	}
-	return false
+		return true
+	})
+	return found
 }
 
 // cookieValues appends the values of the configured cookie names, in request
