@@ -375,6 +375,8 @@ type fetcher struct {
 	backoff   time.Duration
 	wake      chan struct{}
 
+	closed  bool           // set by wait: start no more fetches
+	wg      sync.WaitGroup // fetch goroutines; see wait
 	fetches atomic.Int64
 }
 
@@ -412,12 +414,14 @@ func (f *fetcher) run(ctx context.Context) {
 		d := f.due.Sub(f.now())
 		f.mu.Unlock()
 		if d <= 0 {
-			if fl := f.start(ctx, true); fl != nil {
-				select {
-				case <-fl.done:
-				case <-ctx.Done():
-					return
-				}
+			fl := f.start(ctx, true)
+			if fl == nil {
+				return // ctx ended: start refuses new fetches
+			}
+			select {
+			case <-fl.done:
+			case <-ctx.Done():
+				return
 			}
 			continue
 		}
@@ -434,12 +438,16 @@ func (f *fetcher) run(ctx context.Context) {
 }
 
 // start begins a fetch, or joins the one in flight. Without force it respects
-// the minimum interval and returns nil when a fetch would be too soon.
+// the minimum interval and returns nil when a fetch would be too soon. Once
+// ctx has ended (the verifier is closed) it starts nothing and returns nil.
 func (f *fetcher) start(ctx context.Context, force bool) *flight {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.cur != nil {
 		return f.cur
+	}
+	if f.closed || ctx.Err() != nil {
+		return nil
 	}
 	now := f.now()
 	if !force && !f.lastStart.IsZero() && now.Sub(f.lastStart) < f.cfg.minInterval {
@@ -447,8 +455,23 @@ func (f *fetcher) start(ctx context.Context, force bool) *flight {
 	}
 	fl := &flight{done: make(chan struct{})}
 	f.cur, f.lastStart = fl, now
-	go f.fetch(ctx, fl)
+	f.wg.Add(1) // under mu: see wait
+	go func() {
+		defer f.wg.Done()
+		f.fetch(ctx, fl)
+	}()
 	return fl
+}
+
+// wait stops new fetches and blocks until every fetch goroutine has
+// returned; call it after cancelling the context given to start, so that a
+// fetch in flight ends promptly. Every wg.Add happens under mu before closed
+// is set, so none races the Wait.
+func (f *fetcher) wait() {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	f.wg.Wait()
 }
 
 // refreshForUnknownKid runs (or joins) a rate-limited refresh and waits for
