@@ -54,6 +54,10 @@ tidy-check: ## go mod tidy every module, then fail if anything changed
 bench: ## run every benchmark with -benchmem (BENCHTIME, BENCHCOUNT)
 	@for m in $(MODULES); do echo "== bench $$m"; (cd $$m && $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) ./...); done
 
+.PHONY: bench-compare
+bench-compare: ## compare each adapter with its framework's usual JWT middleware (bench/; BENCHTIME, BENCHCOUNT)
+	cd bench && $(GO) test -run '^$$' -bench BenchmarkMiddleware -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) .
+
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each
 	@for m in $(MODULES); do \
@@ -71,6 +75,16 @@ cover: ## test coverage per module (cover.out in each module)
 .PHONY: examples
 examples: ## build and test the example modules
 	@for m in $(filter ./examples/%,$(MODULES)); do echo "== examples $$m"; (cd $$m && $(GO) vet ./... && $(GO) test -count=1 ./...); done
+
+LOAD_DURATION    ?= 3s
+LOAD_CONCURRENCY ?= 8
+LOAD_ROUNDS      ?= 3
+
+.PHONY: load
+load: ## drive examples/conformance over loopback per framework: req/s, p50/p99 (LOAD_DURATION, LOAD_CONCURRENCY, LOAD_ROUNDS)
+	@mkdir -p bin
+	$(GO) build -o bin/conformance ./examples/conformance
+	$(GO) run ./bench/cmd/load -server bin/conformance -duration $(LOAD_DURATION) -concurrency $(LOAD_CONCURRENCY) -rounds $(LOAD_ROUNDS)
 
 .PHONY: ci
 ci: lint test race ## what CI runs

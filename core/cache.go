@@ -2,8 +2,8 @@ package sessionguard
 
 import (
 	"errors"
-	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/sessionguard/sessionguard/core/internal/jose"
@@ -13,7 +13,6 @@ import (
 const (
 	DefaultCacheEntries = 10_000
 	DefaultCacheBytes   = 32 << 20
-	cacheShards         = 32
 	// entryOverhead approximates what an entry costs beyond the token and
 	// its decoded payload: the Session, the entry, the map slot and the
 	// claim strings of a typical token.
@@ -51,36 +50,21 @@ type cacheEntry struct {
 	key   *jose.Key
 	store *keyStore
 	exp   float64
-	size  int
+	size  int64
 }
 
-type cacheShard struct {
-	mu      sync.RWMutex
-	m       map[string]*cacheEntry
-	bytes   int
-	maxN    int
-	maxSize int
-	_       [32]byte // keep shards' locks on separate cache lines
-}
-
+// tokenCache maps exact token bytes to verified sessions. Reads are
+// lock-free (sync.Map is a concurrent hash-trie since Go 1.24), so hits scale
+// across cores; the bounds are kept with atomic counters and a single evictor.
 type tokenCache struct {
-	seed   maphash.Seed
-	shards [cacheShards]cacheShard
+	m              sync.Map // string -> *cacheEntry
+	n, bytes       atomic.Int64
+	maxN, maxBytes int64
+	evicting       sync.Mutex
 }
 
 func newTokenCache(entries, bytes int) *tokenCache {
-	c := &tokenCache{seed: maphash.MakeSeed()}
-	for i := range c.shards {
-		sh := &c.shards[i]
-		sh.maxN = max(1, entries/cacheShards)
-		sh.maxSize = max(1, bytes/cacheShards)
-		sh.m = make(map[string]*cacheEntry)
-	}
-	return c
-}
-
-func (c *tokenCache) shard(tok string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, tok)%cacheShards]
+	return &tokenCache{maxN: int64(entries), maxBytes: int64(bytes)}
 }
 
 // get returns the cached session of tok for src, or nil. nowS is the current
@@ -89,19 +73,17 @@ func (c *tokenCache) get(tok string, src Source, nowS, leeway float64) *Session 
 	if c == nil {
 		return nil
 	}
-	sh := c.shard(tok)
-	sh.mu.RLock()
-	e := sh.m[tok]
-	sh.mu.RUnlock()
-	if e == nil {
+	v, ok := c.m.Load(tok)
+	if !ok {
 		return nil
 	}
+	e := v.(*cacheEntry)
 	if nowS >= e.exp+leeway {
-		sh.remove(tok, e)
+		c.remove(tok, e)
 		return nil
 	}
 	if ks := e.store.current(); ks == nil || !ks.contains(e.key) {
-		sh.remove(tok, e)
+		c.remove(tok, e)
 		return nil
 	}
 	if e.s.source != src {
@@ -112,13 +94,11 @@ func (c *tokenCache) get(tok string, src Source, nowS, leeway float64) *Session 
 	return e.s
 }
 
-func (sh *cacheShard) remove(tok string, e *cacheEntry) {
-	sh.mu.Lock()
-	if sh.m[tok] == e {
-		delete(sh.m, tok)
-		sh.bytes -= e.size
+func (c *tokenCache) remove(tok string, e *cacheEntry) {
+	if c.m.CompareAndDelete(tok, e) {
+		c.n.Add(-1)
+		c.bytes.Add(-e.size)
 	}
-	sh.mu.Unlock()
 }
 
 // put remembers a verified session.
@@ -127,41 +107,35 @@ func (c *tokenCache) put(s *Session, key *jose.Key, st *keyStore, exp float64) {
 		return
 	}
 	e := &cacheEntry{s: s, key: key, store: st, exp: exp,
-		size: len(s.token) + len(s.payload) + entryOverhead + int(unsafe.Sizeof(Session{}))}
-	sh := c.shard(s.token)
-	if e.size > sh.maxSize {
+		size: int64(len(s.token) + len(s.payload) + entryOverhead + int(unsafe.Sizeof(Session{})))}
+	if e.size > c.maxBytes {
 		return
 	}
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if old, ok := sh.m[s.token]; ok {
-		delete(sh.m, s.token)
-		sh.bytes -= old.size
+	if old, loaded := c.m.Swap(s.token, e); loaded {
+		c.bytes.Add(e.size - old.(*cacheEntry).size)
+	} else {
+		c.n.Add(1)
+		c.bytes.Add(e.size)
 	}
-	// Evict until there is room; Go's map iteration starts at a random
-	// place, which makes this an approximate random eviction in O(1).
-	for len(sh.m) >= sh.maxN || sh.bytes+e.size > sh.maxSize {
-		for k, old := range sh.m {
-			delete(sh.m, k)
-			sh.bytes -= old.size
-			break
-		}
-		if len(sh.m) == 0 {
-			break
-		}
+	if c.n.Load() > c.maxN || c.bytes.Load() > c.maxBytes {
+		c.evict()
 	}
-	sh.m[s.token] = e
-	sh.bytes += e.size
+}
+
+// evict removes entries until the cache is within its bounds. Iteration
+// follows the hash-trie's (seeded) hash order, which is unrelated to when a
+// token was added: an approximate random eviction.
+func (c *tokenCache) evict() {
+	c.evicting.Lock() // rare, and only after a full verification: cheap to serialise
+	defer c.evicting.Unlock()
+	c.m.Range(func(k, v any) bool {
+		if c.n.Load() <= c.maxN && c.bytes.Load() <= c.maxBytes {
+			return false
+		}
+		c.remove(k.(string), v.(*cacheEntry))
+		return true
+	})
 }
 
 // len reports the number of entries (for tests).
-func (c *tokenCache) len() int {
-	n := 0
-	for i := range c.shards {
-		sh := &c.shards[i]
-		sh.mu.RLock()
-		n += len(sh.m)
-		sh.mu.RUnlock()
-	}
-	return n
-}
+func (c *tokenCache) len() int { return int(c.n.Load()) }

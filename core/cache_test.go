@@ -1,0 +1,213 @@
+package sessionguard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/core/sgtest"
+)
+
+// cacheClock is a settable clock for cache tests.
+type cacheClock struct{ ns atomic.Int64 }
+
+func (c *cacheClock) now() time.Time        { return time.Unix(0, c.ns.Load()) }
+func (c *cacheClock) add(d time.Duration)   { c.ns.Add(int64(d)) }
+func newCacheClock(t time.Time) *cacheClock { c := &cacheClock{}; c.ns.Store(t.UnixNano()); return c }
+
+func bearerReq(tok string) MapRequest {
+	return MapRequest{Header: http.Header{"Authorization": {"Bearer " + tok}}}
+}
+
+func TestCacheHitReturnsTheVerifiedSession(t *testing.T) {
+	k := sgtest.NewKey("ES256", "c1")
+	v, err := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := v.Required()
+	tok := k.Mint(sgtest.Claims("iss", "u1", time.Hour))
+	s1, err := g.Check(context.Background(), bearerReq(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.cache.len() != 1 {
+		t.Fatalf("cache has %d entries, want 1", v.cache.len())
+	}
+	s2, err := g.Check(context.Background(), bearerReq(tok))
+	if err != nil || s2 != s1 {
+		t.Fatalf("second check: %v, same session %v", err, s2 == s1)
+	}
+	// The same token from the cookie: a session with source cookie.
+	s3, err := g.Check(context.Background(), MapRequest{Header: http.Header{"Cookie": {"access_token=" + tok}}})
+	if err != nil || s3.Source() != SourceCookie || s3.Subject() != "u1" {
+		t.Fatalf("cookie hit: %v %v", s3, err)
+	}
+	if s1.Source() != SourceHeader {
+		t.Fatal("the cached session was modified")
+	}
+}
+
+func TestCacheEntryNeverOutlivesExp(t *testing.T) {
+	k := sgtest.NewKey("ES256", "c1")
+	clock := newCacheClock(time.Now())
+	v, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithClock(clock.now), WithLeeway(10*time.Second))
+	g, _ := v.Required()
+	c := sgtest.Claims("iss", "u1", 0)
+	c["exp"] = clock.now().Add(time.Minute).Unix()
+	tok := k.Mint(c)
+	if _, err := g.Check(context.Background(), bearerReq(tok)); err != nil {
+		t.Fatal(err)
+	}
+	clock.add(time.Minute + 5*time.Second) // past exp, within leeway
+	if _, err := g.Check(context.Background(), bearerReq(tok)); err != nil {
+		t.Fatalf("within leeway: %v", err)
+	}
+	clock.add(6 * time.Second) // past exp + leeway
+	_, err := g.Check(context.Background(), bearerReq(tok))
+	if !errors.Is(err, ErrTokenExpired) {
+		t.Fatalf("after exp+leeway: %v, want expired", err)
+	}
+	if v.cache.len() != 0 {
+		t.Fatalf("expired entry kept: %d", v.cache.len())
+	}
+}
+
+func TestCacheDropsEntriesOfRetiredKeys(t *testing.T) {
+	a, b := sgtest.NewKey("ES256", "a"), sgtest.NewKey("ES256", "b")
+	srv := sgtest.NewJWKSServer(a, b)
+	defer srv.Close()
+	v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL(), WithMinRefreshInterval(10*time.Millisecond),
+		WithRefreshInterval(10*time.Millisecond), WithMaxRefreshInterval(time.Second))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := v.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := v.Required()
+	tokA := a.Mint(sgtest.Claims("iss", "u1", time.Hour))
+	tokB := b.Mint(sgtest.Claims("iss", "u2", time.Hour))
+	for _, tok := range []string{tokA, tokB} {
+		if _, err := g.Check(ctx, bearerReq(tok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.SetKeys(b) // a is rotated out
+	deadline := time.Now().Add(5 * time.Second)
+	for v.issuers["iss"].current().byKid["a"] != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("key set never refreshed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := g.Check(ctx, bearerReq(tokA)); !errors.Is(err, ErrTryRefreshToken) {
+		t.Fatalf("token of a retired key: %v, want TRY_REFRESH_TOKEN", err)
+	}
+	if _, err := g.Check(ctx, bearerReq(tokB)); err != nil {
+		t.Fatalf("token of the remaining key: %v", err)
+	}
+}
+
+func TestCacheStillRunsPerRequestRules(t *testing.T) {
+	k := sgtest.NewKey("ES256", "c1")
+	v, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))))
+	c := sgtest.Claims("iss", "u1", time.Hour)
+	c["roles"] = []string{"user"}
+	tok := k.Mint(c)
+	ctx := context.Background()
+	plain, _ := v.Required()
+	if _, err := plain.Check(ctx, bearerReq(tok)); err != nil {
+		t.Fatal(err)
+	}
+	// Validators run on a hit.
+	admin, _ := v.Required(WithClaims(Includes("roles", "admin")))
+	if _, err := admin.Check(ctx, bearerReq(tok)); !errors.Is(err, ErrInvalidClaims) {
+		t.Fatalf("validator on a cached token: %v", err)
+	}
+	// The transfer method is applied on a hit.
+	cookieOnly, _ := v.Optional(WithTransfer(TransferCookie))
+	if s, err := cookieOnly.Check(ctx, bearerReq(tok)); s != nil || err != nil {
+		t.Fatalf("header token on a cookie route: %v %v", s, err)
+	}
+	// The cross-origin check is applied on a hit.
+	cross := MapRequest{RequestMethod: "POST", Header: http.Header{
+		"Cookie": {"access_token=" + tok}, "Sec-Fetch-Site": {"cross-site"}}}
+	if _, err := plain.Check(ctx, cross); !errors.Is(err, ErrCrossOriginRequest) {
+		t.Fatalf("cross-site cookie on a cached token: %v", err)
+	}
+}
+
+func TestCacheBounds(t *testing.T) {
+	k := sgtest.NewKey("ES256", "c1")
+	v, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithCache(50, 1<<30))
+	g, _ := v.Required()
+	for i := range 200 {
+		tok := k.Mint(sgtest.Claims("iss", fmt.Sprintf("u%d", i), time.Hour))
+		if _, err := g.Check(context.Background(), bearerReq(tok)); err != nil {
+			t.Fatal(err)
+		}
+		if n := v.cache.len(); n > 50 {
+			t.Fatalf("cache holds %d entries, bound 50", n)
+		}
+	}
+	// Byte bound: entries of ~1 KB each in a 10 KB cache.
+	v2, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithCache(1000, 10<<10))
+	g2, _ := v2.Required()
+	for i := range 100 {
+		tok := k.Mint(sgtest.Claims("iss", fmt.Sprintf("u%d", i), time.Hour))
+		if _, err := g2.Check(context.Background(), bearerReq(tok)); err != nil {
+			t.Fatal(err)
+		}
+		if b := v2.cache.bytes.Load(); b > 10<<10 {
+			t.Fatalf("cache holds %d bytes, bound %d", b, 10<<10)
+		}
+	}
+	if v2.cache.len() == 0 {
+		t.Fatal("byte-bounded cache holds nothing")
+	}
+	off, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithoutCache())
+	if off.cache != nil {
+		t.Fatal("WithoutCache left a cache")
+	}
+	if _, err := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithCache(0, 1)); err == nil {
+		t.Fatal("WithCache(0, 1) accepted")
+	}
+}
+
+func TestCacheConcurrent(t *testing.T) {
+	k := sgtest.NewKey("ES256", "c1")
+	v, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithCache(16, 1<<20))
+	g, _ := v.Required()
+	toks := make([]string, 40)
+	for i := range toks {
+		toks[i] = k.Mint(sgtest.Claims("iss", fmt.Sprintf("u%d", i), time.Hour))
+	}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				tok := toks[(i*7+w)%len(toks)]
+				s, err := g.Check(context.Background(), bearerReq(tok))
+				if err != nil || s.Token() != tok {
+					t.Errorf("worker %d: %v", w, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := v.cache.len(); n > 16 || n < 1 {
+		t.Fatalf("entries after the run: %d", n)
+	}
+}
