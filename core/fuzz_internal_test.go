@@ -282,8 +282,8 @@ func fziCheckClaims(t *testing.T, v *Verifier, c *claims, members []fziMember) {
 			}
 		}
 	}
-	if c.badTime != badTime || c.bad != bad || c.badIss != badIss {
-		t.Fatalf("badTime/bad/badIss = %v/%v/%v, want %v/%v/%v", c.badTime, c.bad, c.badIss, badTime, bad, badIss)
+	if (c.badTime != 0) != badTime || c.bad != bad || c.badIss != badIss {
+		t.Fatalf("badTime/bad/badIss = %v/%v/%v, want %v/%v/%v", c.badTime != 0, c.bad, c.badIss, badTime, bad, badIss)
 	}
 }
 

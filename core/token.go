@@ -102,7 +102,7 @@ const (
 // claims holds the registered claims as read from the payload.
 type claims struct {
 	has      uint16
-	badTime  bool // a time claim of the wrong type or out of range
+	badTime  uint16 // cExp/cNbf/cIat bits: that time claim has the wrong type or is out of range
 	bad      bool // any other registered claim of the wrong type, a repeated one, or no JSON object
 	badIss   bool // iss of the wrong type or repeated: the issuer is unknowable
 	iss, sub string
@@ -277,15 +277,21 @@ func (v *Verifier) parseClaims(payload []byte, c *claims) {
 		case "exp":
 			bit = cExp
 			c.exp, ok = numericDate(val)
-			c.badTime = c.badTime || !ok
+			if !ok {
+				c.badTime |= cExp
+			}
 		case "nbf":
 			bit = cNbf
 			c.nbf, ok = numericDate(val)
-			c.badTime = c.badTime || !ok
+			if !ok {
+				c.badTime |= cNbf
+			}
 		case "iat":
 			bit = cIat
 			c.iat, ok = numericDate(val)
-			c.badTime = c.badTime || !ok
+			if !ok {
+				c.badTime |= cIat
+			}
 		}
 		if bit != 0 {
 			if c.has&bit != 0 {

@@ -433,18 +433,21 @@ func verifySignature(t *token, key *jose.Key) error {
 
 // checkClaims judges the registered claims of a verified token.
 func (v *Verifier) checkClaims(c *claims, now time.Time) *Error {
-	if c.badTime {
-		return errMalformedClaims
-	}
+	// Row 2 first, for each time claim that is well formed; then a
+	// malformed time claim is row 4 like any other registered claim.
+	good := c.has &^ c.badTime
 	nowS := unixSeconds(now)
-	if c.has&cExp != 0 && nowS >= c.exp+v.leeway {
+	if good&cExp != 0 && nowS >= c.exp+v.leeway {
 		return errExpired
 	}
-	if c.has&cNbf != 0 && c.nbf > nowS+v.leeway {
+	if good&cNbf != 0 && c.nbf > nowS+v.leeway {
 		return errNotYetValid
 	}
-	if c.has&cIat != 0 && c.iat > nowS+v.leeway {
+	if good&cIat != 0 && c.iat > nowS+v.leeway {
 		return errNotYetValid
+	}
+	if c.badTime != 0 {
+		return errMalformedClaims
 	}
 	if c.has&cExp == 0 {
 		if c.bad {

@@ -1,0 +1,297 @@
+package sessionguard
+
+// Internal key-set tests: the computed refresh schedule (Cache-Control
+// clamping, first-fetch backoff) read straight from the fetcher, with a
+// hand-moved clock so that nothing waits on real time.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/core/sgtest"
+)
+
+func TestMaxAge(t *testing.T) {
+	year := 365 * DefaultMaxRefreshInterval
+	cases := []struct {
+		in   []string
+		want time.Duration
+	}{
+		{nil, -1},
+		{[]string{""}, -1},
+		{[]string{"max-age=0"}, 0},
+		{[]string{"max-age=60"}, time.Minute},
+		{[]string{"MAX-AGE=60"}, time.Minute},
+		{[]string{`max-age="60"`}, time.Minute},
+		{[]string{"public, max-age=300, must-revalidate"}, 5 * time.Minute},
+		{[]string{"public", "max-age=300"}, 5 * time.Minute},
+		{[]string{"no-store"}, 0},
+		{[]string{"no-cache"}, 0},
+		{[]string{"max-age=300, no-store"}, 0},
+		{[]string{"max-age=-1"}, -1},
+		{[]string{"max-age=-99999999999"}, -1},
+		{[]string{"max-age="}, -1},
+		{[]string{"max-age"}, -1},
+		{[]string{"max-age=abc"}, -1},
+		{[]string{"max-age=1.5"}, -1},
+		{[]string{"max-age=1e9"}, -1},
+		{[]string{"max-age=0x10"}, -1},
+		{[]string{"max-age=99999999999"}, year},
+		{[]string{"max-age=9223372036854775807"}, year},   // would overflow time.Duration
+		{[]string{"max-age=9223372036854775808"}, -1},     // not an int64
+		{[]string{"max-age=99999999999999999999999"}, -1}, // not an int64
+		{[]string{"s-maxage=60"}, -1},
+		{[]string{",,,;=;"}, -1},
+	}
+	for _, c := range cases {
+		if got := maxAge(c.in); got != c.want {
+			t.Errorf("maxAge(%q) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+// testClock is a clock moved by hand.
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.ns.Store(time.Now().UnixNano())
+	return c
+}
+
+func (c *testClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *testClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+func remoteFetcher(t *testing.T, v *Verifier) *fetcher {
+	t.Helper()
+	for _, st := range v.stores {
+		if st.remote != nil {
+			return st.remote
+		}
+	}
+	t.Fatal("no remote source")
+	return nil
+}
+
+// schedule returns the fetcher's due time, backoff and whether a fetch is
+// in flight.
+func schedule(f *fetcher) (due time.Time, backoff time.Duration, busy bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.due, f.backoff, f.cur != nil
+}
+
+// waitFetches waits until the fetcher has finished n fetches.
+func waitFetches(t *testing.T, f *fetcher, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, _, busy := schedule(f)
+		if f.fetches.Load() >= n && !busy {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for fetch %d (have %d)", n, f.fetches.Load())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestRefreshScheduleCacheControl(t *testing.T) {
+	const (
+		minI = time.Minute
+		defI = 10 * time.Minute
+		maxI = time.Hour
+	)
+	cases := []struct {
+		header string
+		want   time.Duration
+	}{
+		{"", defI},
+		{"max-age=0", minI},
+		{"no-store", minI},
+		{"no-cache", minI},
+		{"max-age=1", minI},
+		{"max-age=120", 2 * time.Minute},
+		{"max-age=3600", maxI},
+		{"max-age=86400000", maxI},
+		{"max-age=99999999999", maxI},
+		{"max-age=9223372036854775807", maxI},
+		{"max-age=-5", defI},
+		{"max-age=garbage", defI},
+		{"private, max-age=300", 5 * time.Minute},
+	}
+	for _, c := range cases {
+		t.Run(c.header, func(t *testing.T) {
+			t.Parallel()
+			k := sgtest.NewKey("ES256", "a")
+			srv := sgtest.NewJWKSServer(k)
+			t.Cleanup(srv.Close)
+			if c.header != "" {
+				srv.SetHeader("Cache-Control", c.header)
+			}
+			clk := newTestClock()
+			v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL(),
+				WithMinRefreshInterval(minI), WithRefreshInterval(defI), WithMaxRefreshInterval(maxI))),
+				WithClock(clk.now), WithLogger(quietLogger()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = v.Close() })
+			f := remoteFetcher(t, v)
+			waitFetches(t, f, 1)
+			due, _, _ := schedule(f)
+			if got := due.Sub(clk.now()); got != c.want {
+				t.Fatalf("Cache-Control %q: next refresh in %v, want %v", c.header, got, c.want)
+			}
+			if got := due.Sub(clk.now()); got < minI || got > maxI {
+				t.Fatalf("next refresh in %v, outside [%v, %v]", got, minI, maxI)
+			}
+		})
+	}
+}
+
+func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
+	k := sgtest.NewKey("ES256", "a")
+	srv := sgtest.NewJWKSServer(k)
+	t.Cleanup(srv.Close)
+	srv.SetStatus(http.StatusServiceUnavailable)
+	clk := newTestClock()
+	v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL(), WithMinRefreshInterval(50*time.Millisecond))),
+		WithClock(clk.now), WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	f := remoteFetcher(t, v)
+
+	// Failed first fetches back off 1 s, 2 s, 4 s ... capped at 30 s; the
+	// periodic interval (15 min) is never used before the first load.
+	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
+	for i, w := range want {
+		waitFetches(t, f, int64(i+1))
+		due, _, _ := schedule(f)
+		if got := due.Sub(clk.now()); got != w*time.Second {
+			t.Fatalf("after failure %d: retry in %v, want %v", i+1, got, w*time.Second)
+		}
+		if v.stores[0].current() != nil {
+			t.Fatal("a failed fetch loaded a set")
+		}
+		if i == len(want)-1 {
+			srv.SetStatus(http.StatusOK) // the next retry succeeds
+		}
+		clk.advance(w * time.Second)
+		f.wake <- struct{}{} // re-evaluate the timer against the moved clock
+	}
+	waitFetches(t, f, int64(len(want)+1))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := v.Ready(ctx); err != nil {
+		t.Fatalf("not ready after the server recovered: %v", err)
+	}
+	due, backoff, _ := schedule(f)
+	if got := due.Sub(clk.now()); got != DefaultRefreshInterval {
+		t.Fatalf("after load: next refresh in %v, want %v", got, DefaultRefreshInterval)
+	}
+	if backoff != firstFetchBackoff {
+		t.Fatalf("backoff not reset after load: %v", backoff)
+	}
+
+	// A failure once loaded keeps the set and retries at the min interval.
+	srv.SetStatus(http.StatusInternalServerError)
+	n := f.fetches.Load()
+	clk.advance(DefaultRefreshInterval)
+	f.wake <- struct{}{}
+	waitFetches(t, f, n+1)
+	due, _, _ = schedule(f)
+	if got := due.Sub(clk.now()); got != 50*time.Millisecond {
+		t.Fatalf("after a failed refresh: retry in %v, want the min interval", got)
+	}
+	if v.stores[0].current() == nil {
+		t.Fatal("a failed refresh dropped the set")
+	}
+}
+
+// fetcherGoroutines counts the goroutines running a method of f (stack
+// frames print the receiver's address).
+func fetcherGoroutines(f *fetcher) int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	frame := fmt.Sprintf("core.(*fetcher).%%s(%p", f)
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		for _, m := range []string{"run", "fetch", "get"} {
+			if strings.Contains(g, fmt.Sprintf(frame, m)) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+func TestCloseWaitsForFetches(t *testing.T) {
+	k := sgtest.NewKey("ES256", "a")
+	srv := sgtest.NewJWKSServer(k)
+	t.Cleanup(srv.Close)
+	v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL(), WithMinRefreshInterval(10*time.Millisecond))),
+		WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := v.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A refresh hangs on the server when Close is called.
+	srv.SetDelay(time.Minute)
+	f := remoteFetcher(t, v)
+	before := srv.Fetches()
+	time.Sleep(15 * time.Millisecond)
+	if fl := f.start(v.bg, false); fl == nil {
+		t.Fatal("refresh not started")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for srv.Fetches() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the refresh did not reach the server")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if n := fetcherGoroutines(f); n != 2 {
+		t.Fatalf("want the run loop and the fetch running, have %d fetcher goroutines", n)
+	}
+	t0 := time.Now()
+	_ = v.Close()
+	if d := time.Since(t0); d > time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	// Close "waits for them to end": no fetcher goroutine is left.
+	if n := fetcherGoroutines(f); n != 0 {
+		t.Fatalf("%d fetcher goroutines still running after Close returned", n)
+	}
+	// And no new fetch starts after Close, even once the min interval has
+	// passed.
+	time.Sleep(20 * time.Millisecond)
+	if fl := f.start(v.bg, false); fl != nil {
+		<-fl.done
+		t.Fatal("a fetch started after Close")
+	}
+}
