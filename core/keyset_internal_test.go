@@ -246,11 +246,25 @@ func fetcherGoroutines(f *fetcher) int {
 	return n
 }
 
+// slowTeardown is a transport whose requests, once cancelled, take a while
+// to return, as a real one can when a connection is slow to close: a fetch
+// then outlives the cancellation by that much.
+type slowTeardown struct{ delay time.Duration }
+
+func (s slowTeardown) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if r.Context().Err() != nil {
+		time.Sleep(s.delay)
+	}
+	return resp, err
+}
+
 func TestCloseWaitsForFetches(t *testing.T) {
 	k := sgtest.NewKey("ES256", "a")
 	srv := sgtest.NewJWKSServer(k)
 	t.Cleanup(srv.Close)
-	v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL(), WithMinRefreshInterval(10*time.Millisecond))),
+	v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL(), WithMinRefreshInterval(10*time.Millisecond),
+		WithHTTPClient(&http.Client{Transport: slowTeardown{100 * time.Millisecond}}))),
 		WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)

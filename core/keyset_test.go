@@ -280,6 +280,41 @@ func TestKeySetSlowServer(t *testing.T) {
 		mustVerify(t, g, mint(a))
 	})
 
+	t.Run("unknown kid waits at most the fetch timeout, even if the transport overruns it", func(t *testing.T) {
+		t.Parallel()
+		// A transport that ignores cancellation: after serving the first
+		// set it blocks until the test ends. The fetch then outlives its
+		// own deadline; the request must not.
+		a := sgtest.NewKey("ES256", "a")
+		release := make(chan struct{})
+		var calls atomic.Int64
+		client := noNetworkClient(func(r *http.Request) (*http.Response, error) {
+			if calls.Add(1) == 1 {
+				return jsonResponse(r, sgtest.JWKS(a)), nil
+			}
+			<-release
+			return nil, errors.New("released")
+		})
+		const timeout = 300 * time.Millisecond
+		v, g := newGuard(t, sessionguard.RemoteJWKS("https://keys.example.com/jwks", sessionguard.WithHTTPClient(client),
+			sessionguard.WithFetchTimeout(timeout), sessionguard.WithMinRefreshInterval(20*time.Millisecond)))
+		t.Cleanup(func() { close(release) }) // runs before the verifier's Close
+		ready(t, v, 5*time.Second)
+		time.Sleep(30 * time.Millisecond)
+		for i := 0; i < 2; i++ { // the first starts the fetch, the second joins it
+			t0 := time.Now()
+			_, err := check(g, mintKid(a, "unknown-"+randHex()))
+			mustFail(t, err, sessionguard.ErrTryRefreshToken, sessionguard.ErrUnknownKey)
+			if d := time.Since(t0); d > timeout+1500*time.Millisecond {
+				t.Fatalf("unknown-kid request %d waited %v; fetch timeout is %v", i, d, timeout)
+			}
+		}
+		if calls.Load() != 2 {
+			t.Fatalf("%d fetches, want 2 (the load and one hanging refresh)", calls.Load())
+		}
+		mustVerify(t, g, mint(a))
+	})
+
 	t.Run("known kid never waits on a refresh in flight", func(t *testing.T) {
 		t.Parallel()
 		a := sgtest.NewKey("ES256", "a")
