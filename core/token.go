@@ -103,8 +103,8 @@ const (
 type claims struct {
 	has      uint16
 	badTime  uint16 // cExp/cNbf/cIat bits: that time claim has the wrong type or is out of range
-	bad      bool // any other registered claim of the wrong type, a repeated one, or no JSON object
-	badIss   bool // iss of the wrong type or repeated: the issuer is unknowable
+	bad      bool   // any other registered claim of the wrong type, a repeated one, or no JSON object
+	badIss   bool   // iss of the wrong type or repeated: the issuer is unknowable
 	iss, sub string
 	sid, jti string
 	audRaw   []byte // the raw "aud" value, a slice of the payload
