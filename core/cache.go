@@ -67,9 +67,9 @@ func newTokenCache(entries, bytes int) *tokenCache {
 	return &tokenCache{maxN: int64(entries), maxBytes: int64(bytes)}
 }
 
-// get returns the cached session of tok for src, or nil. nowS is the current
-// time in Unix seconds; leeway is the verifier's.
-func (c *tokenCache) get(tok string, src Source, nowS, leeway float64) *Session {
+// get returns the cached session of tok for src, or nil. The clock is read
+// only on a hit; expiry uses the verifier's leeway.
+func (c *tokenCache) get(tok string, src Source, vf *Verifier) *Session {
 	if c == nil {
 		return nil
 	}
@@ -78,7 +78,7 @@ func (c *tokenCache) get(tok string, src Source, nowS, leeway float64) *Session 
 		return nil
 	}
 	e := v.(*cacheEntry)
-	if nowS >= e.exp+leeway {
+	if unixSeconds(vf.now()) >= e.exp+vf.leeway {
 		c.remove(tok, e)
 		return nil
 	}

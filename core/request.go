@@ -13,9 +13,10 @@ import (
 //
 // Implementations must not parse or normalise values: the verifier does all
 // header and cookie parsing itself, so that every framework behaves the same.
-// The strings returned must stay valid and unchanged after the request ends:
-// a [Session] (and the verified-token cache) keeps the token and its claims.
-// Frameworks that reuse buffers (fasthttp) must copy.
+// The strings returned need only stay valid and unchanged until
+// [Guard.Check] returns: the core copies everything a [Session] keeps (the
+// token; claims are decoded into memory of its own), so a view over a
+// framework's reused buffers (fasthttp) need not copy.
 type Request interface {
 	// Method is the request method, e.g. "GET".
 	Method() string

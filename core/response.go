@@ -3,6 +3,7 @@ package sessionguard
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -14,6 +15,36 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+
+	fields []HeaderField // Header in a fixed order, precomputed for the defaults
+}
+
+// HeaderField is one response header field.
+type HeaderField struct{ Name, Value string }
+
+// Fields returns the header fields sorted by name (values of one name in
+// their order). For the default responses the list is precomputed, so
+// adapters that write headers one by one (fasthttp) need not iterate a map.
+func (r Response) Fields() []HeaderField {
+	if r.fields != nil {
+		return r.fields
+	}
+	return fieldsOf(r.Header)
+}
+
+func fieldsOf(h http.Header) []HeaderField {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	out := []HeaderField{}
+	for _, k := range names {
+		for _, v := range h[k] {
+			out = append(out, HeaderField{k, v})
+		}
+	}
+	return out
 }
 
 // Renderer turns an outcome into a response. Install one with [WithRenderer].
@@ -37,6 +68,7 @@ type responses struct {
 	refreshInvalid       Response
 	refreshMarker        Response
 	invalidClaimsHeader  http.Header
+	invalidClaimsFields  []HeaderField
 	crossOrigin          Response
 	invalidRequest       Response
 	keysUnavailable      Response
@@ -70,7 +102,7 @@ func newResponses(realm string, retryAfter time.Duration) responses {
 			h["Www-Authenticate"] = []string{wwwAuth}
 		}
 		b, _ := json.Marshal(body{Error: code, Message: msg})
-		return Response{Status: status, Header: h, Body: b}
+		return Response{Status: status, Header: h, Body: b, fields: fieldsOf(h)}
 	}
 	r := responses{realm: realm}
 	r.unauthorised = mk(http.StatusUnauthorized, CodeUnauthorised, msgUnauthorised, bearer)
@@ -93,6 +125,8 @@ func newResponses(realm string, retryAfter time.Duration) responses {
 		bearer+`, error="invalid_request"`)
 	r.keysUnavailable = mk(http.StatusServiceUnavailable, CodeKeysUnavailable, msgKeysUnavailable, "")
 	r.keysUnavailable.Header["Retry-After"] = []string{strconv.Itoa(int(retryAfter / time.Second))}
+	r.keysUnavailable.fields = fieldsOf(r.keysUnavailable.Header)
+	r.invalidClaimsFields = fieldsOf(r.invalidClaimsHeader)
 	return r
 }
 
@@ -127,7 +161,7 @@ func (v *Verifier) DefaultResponse(e *Error) Response {
 			Message string         `json:"message"`
 			Claims  []ClaimFailure `json:"claims"`
 		}{CodeInvalidClaims, msgInvalidClaims, claims})
-		return Response{Status: http.StatusForbidden, Header: r.invalidClaimsHeader, Body: b}
+		return Response{Status: http.StatusForbidden, Header: r.invalidClaimsHeader, Body: b, fields: r.invalidClaimsFields}
 	case CodeCrossOriginRequest:
 		return r.crossOrigin
 	case CodeInvalidRequest:
@@ -139,11 +173,20 @@ func (v *Verifier) DefaultResponse(e *Error) Response {
 }
 
 // Write writes the response to w (for net/http based code). Header values
-// are copied, never aliased.
+// are copied (in one allocation), never aliased: the default responses are
+// shared between requests.
 func (r Response) Write(w http.ResponseWriter) {
 	h := w.Header()
-	for k, vs := range r.Header {
-		h[k] = append([]string(nil), vs...)
+	fields := r.Fields()
+	vals := make([]string, len(fields))
+	for i := 0; i < len(fields); {
+		j := i
+		for j < len(fields) && fields[j].Name == fields[i].Name {
+			vals[j] = fields[j].Value
+			j++
+		}
+		h[fields[i].Name] = vals[i:j:j]
+		i = j
 	}
 	w.WriteHeader(r.Status)
 	_, _ = w.Write(r.Body)

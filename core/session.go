@@ -3,6 +3,7 @@ package sessionguard
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -45,7 +46,9 @@ type Session struct {
 func newSession(t *token) *Session {
 	c := &t.claims
 	s := &Session{
-		token:     t.raw,
+		// The token may point into a framework's reused buffer (the Request
+		// contract allows it); the session outlives the request, so copy.
+		token:     strings.Clone(t.raw),
 		source:    t.source,
 		subject:   c.sub,
 		issuer:    c.iss,

@@ -244,6 +244,14 @@ func (r *routeConfig) check() error {
 	return nil
 }
 
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return errNoToken
+}
+
 // IsRequired reports whether the guard requires a session.
 func (g *Guard) IsRequired() bool { return g.required }
 
@@ -254,9 +262,9 @@ func (g *Guard) Skip(r Request) bool { return g != nil && g.cfg.skip != nil && g
 // route's renderer, or the default of semantics §5. Errors that are not a
 // *[Error] render as UNAUTHORISED.
 func (g *Guard) Render(err error) Response {
-	var e *Error
-	if !errors.As(err, &e) {
-		e = errNoToken
+	e, ok := err.(*Error) // what Check returns; errors.As only for wrapped errors
+	if !ok {
+		e = asError(err)
 	}
 	if g == nil {
 		return fallbackResponses.unauthorised
@@ -302,12 +310,11 @@ func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 		return nil, errDuplicateAuthz
 	}
 	var t token
-	nowS := unixSeconds(v.now())
 	// 1. The header, when allowed and ours.
 	if g.cfg.transfer != TransferCookie && len(authz) == 1 {
 		cred, ok := bearerCredentials(authz[0])
 		if ok {
-			if s := v.cache.get(cred, SourceHeader, nowS, v.leeway); s != nil {
+			if s := v.cache.get(cred, SourceHeader, v); s != nil {
 				return g.validate(s)
 			}
 		}
@@ -327,7 +334,7 @@ func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 		var first *Error
 		ours := false
 		for _, cred := range found {
-			cached := v.cache.get(cred, SourceCookie, nowS, v.leeway)
+			cached := v.cache.get(cred, SourceCookie, v)
 			if cached == nil && !v.classify(cred, &t) {
 				continue
 			}
@@ -412,6 +419,8 @@ func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 	}
 	s := newSession(t)
 	v.cache.put(s, key, st, t.claims.exp)
+	// From here on the session is shared: it must not point into request
+	// memory (newSession copies the token).
 	return s, nil
 }
 

@@ -42,9 +42,10 @@
 // # Security notes
 //
 //   - Fiber's strings normally alias fasthttp buffers that are reused after
-//     the handler returns. Every header value handed to the core is copied,
-//     so a *sessionguard.Session (its raw token, its claims) stays intact
-//     when kept beyond the request, whatever fiber.Config.Immutable says.
+//     the handler returns. The adapter lends them to the core without
+//     copying, and the core copies what a *sessionguard.Session keeps (its
+//     raw token; claims are decoded into its own memory), so a session stays
+//     intact when kept beyond the request, whatever fiber.Config.Immutable says.
 //   - Fiber's default ReadBufferSize (4096) bounds the whole request header
 //     block; larger requests are refused by fasthttp with 431 before any
 //     handler runs. Tokens may be up to 8 KiB (the core's default cap) and

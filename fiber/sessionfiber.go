@@ -2,6 +2,7 @@ package sessionfiber
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -74,15 +75,19 @@ func Middleware(g *sessionguard.Guard) fiber.Handler {
 }
 
 // render writes r into c. Header values replace any the response already
-// has, as sessionguard.Response.Write does for net/http; the body is copied
-// because the core shares it between requests.
+// has, as sessionguard.Response.Write does for net/http; names come
+// canonical from the core. The body is copied because the core shares it
+// between requests.
 func render(c *fiber.Ctx, r sessionguard.Response) {
 	h := &c.Response().Header
-	for k, vs := range r.Header {
-		h.Del(k)
-		for _, v := range vs {
-			h.Add(k, v)
+	prev := ""
+	for _, f := range r.Fields() {
+		if f.Name == prev {
+			h.Add(f.Name, f.Value)
+		} else {
+			h.SetCanonical([]byte(f.Name), []byte(f.Value))
 		}
+		prev = f.Name
 	}
 	c.Status(r.Status)
 	c.Response().SetBody(r.Body)
@@ -114,9 +119,9 @@ func FromContext(c *fiber.Ctx) (*sessionguard.Session, bool) {
 type localsKey struct{}
 
 // request is the core's view of a Fiber request, read straight from
-// fasthttp's header (no *http.Request is built). Values are copied into Go
-// strings: fasthttp reuses its buffers after the handler returns, and a
-// session keeps its raw token.
+// fasthttp's header (no *http.Request is built, nothing is copied). The
+// strings borrow fasthttp's buffers for the duration of Check only; the core
+// copies the token into the Session it returns.
 type request struct{ c *fiber.Ctx }
 
 // Method implements sessionguard.Request.
@@ -124,7 +129,7 @@ func (r request) Method() string { return r.c.Method() }
 
 // Host implements sessionguard.Request: the raw Host header, which is
 // net/http's Request.Host for origin-form requests.
-func (r request) Host() string { return string(r.c.Request().Header.Host()) }
+func (r request) Host() string { return borrowed(r.c.Request().Header.Host()) }
 
 // Values implements sessionguard.Request: every field of the header, in
 // arrival order.
@@ -135,7 +140,17 @@ func (r request) Values(name string) []string {
 	}
 	vals := make([]string, len(raw))
 	for i, b := range raw {
-		vals[i] = string(b)
+		vals[i] = borrowed(b)
 	}
 	return vals
+}
+
+// borrowed views b as a string without copying. The core only reads these
+// strings during Check and copies what a Session keeps (see
+// sessionguard.Request), so fasthttp may reuse b afterwards.
+func borrowed(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
