@@ -63,16 +63,13 @@ func SuccessBody(s *sessionguard.Session) []byte {
 	if s == nil {
 		return []byte(`{"session":null}`)
 	}
-	b, _ := json.Marshal(struct {
-		Session struct {
-			Sub    string `json:"sub"`
-			Source string `json:"source"`
-		} `json:"session"`
-	}{Session: struct {
-		Sub    string `json:"sub"`
-		Source string `json:"source"`
-	}{s.Subject(), s.Source().String()}})
-	return b
+	sub, _ := json.Marshal(s.Subject()) // a JSON string, escaped as encoding/json does
+	b := make([]byte, 0, len(sub)+48)
+	b = append(b, `{"session":{"sub":`...)
+	b = append(b, sub...)
+	b = append(b, `,"source":"`...)
+	b = append(b, s.Source().String()...)
+	return append(b, `"}}`...)
 }
 
 // MismatchBody is what a conformance handler answers (with status 500) when
