@@ -2,7 +2,6 @@ package sessionecho
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -13,11 +12,6 @@ import (
 // API: read the session with [FromContext].
 const sessionKey = "github.com/sessionguard/sessionguard/echo.session"
 
-var (
-	errNilVerifier = errors.New("sessionecho: nil verifier")
-	errNilGuard    = errors.New("sessionecho: nil guard")
-)
-
 // Required returns middleware that lets a request through only with a
 // verified session, which handlers read with [FromContext] or
 // sessionguard.FromContext(c.Request().Context()). Route options
@@ -25,9 +19,6 @@ var (
 // [sessionguard.WithRenderer], [WithSkipper]) override the verifier's
 // defaults.
 func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (echo.MiddlewareFunc, error) {
-	if v == nil {
-		return nil, errNilVerifier
-	}
 	g, err := v.Required(opts...)
 	if err != nil {
 		return nil, err
@@ -41,9 +32,6 @@ func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (echo.
 // 401 TRY_REFRESH_TOKEN, so the client refreshes instead of silently
 // becoming anonymous).
 func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (echo.MiddlewareFunc, error) {
-	if v == nil {
-		return nil, errNilVerifier
-	}
 	g, err := v.Optional(opts...)
 	if err != nil {
 		return nil, err
@@ -57,9 +45,6 @@ func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (echo.
 func Middleware(g *sessionguard.Guard) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if g == nil {
-				return echo.NewHTTPError(http.StatusInternalServerError).SetInternal(errNilGuard)
-			}
 			r := view{c}
 			if g.Skip(r) {
 				return next(c)

@@ -271,8 +271,9 @@ func TestNoPanics(t *testing.T) {
 	}
 	e := newEcho()
 	e.GET("/", ok, sessionecho.Middleware(nil))
-	if rec := serve(e, "GET", "/", nil); rec.Code != http.StatusInternalServerError {
-		t.Errorf("Middleware(nil): status %d, want 500", rec.Code)
+	// A nil guard fails closed with the core's 401, as in every adapter.
+	if rec := serve(e, "GET", "/", nil); rec.Code != http.StatusUnauthorized {
+		t.Errorf("Middleware(nil): status %d, want 401", rec.Code)
 	}
 	e.GET("/ctx", func(c echo.Context) error {
 		if _, ok := sessionecho.FromContext(c); ok {

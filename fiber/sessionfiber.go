@@ -1,17 +1,11 @@
 package sessionfiber
 
 import (
-	"errors"
 	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 
 	sessionguard "github.com/sessionguard/sessionguard/core"
-)
-
-var (
-	errNilVerifier = errors.New("sessionfiber: nil verifier")
-	errNilGuard    = errors.New("sessionfiber: nil guard")
 )
 
 // Required returns middleware that lets a request through only with a
@@ -20,9 +14,6 @@ var (
 // ([sessionguard.WithTransfer], [sessionguard.WithClaims],
 // [sessionguard.WithRenderer], [WithNext]) override the verifier's defaults.
 func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber.Handler, error) {
-	if v == nil {
-		return nil, errNilVerifier
-	}
 	g, err := v.Required(opts...)
 	if err != nil {
 		return nil, err
@@ -36,9 +27,6 @@ func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber
 // 401 TRY_REFRESH_TOKEN, so the client refreshes instead of silently
 // becoming anonymous).
 func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber.Handler, error) {
-	if v == nil {
-		return nil, errNilVerifier
-	}
 	g, err := v.Optional(opts...)
 	if err != nil {
 		return nil, err
@@ -50,13 +38,9 @@ func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber
 // is answered here (status, headers and body of the guard's response) and
 // the handler returns nil, so Fiber's ErrorHandler never rewrites it. An
 // error returned by the handlers after it (c.Next) is returned unchanged.
-// A nil g refuses every request with an error (500 from Fiber's default
-// ErrorHandler).
+// A nil g refuses every request with 401 (the core fails closed).
 func Middleware(g *sessionguard.Guard) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if g == nil {
-			return errNilGuard
-		}
 		view := request{c}
 		if g.Skip(view) {
 			return c.Next()

@@ -144,8 +144,9 @@ func TestNilArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusInternalServerError || reached {
-		t.Errorf("nil guard: status %d, handler reached %v; want 500, false", resp.StatusCode, reached)
+	// The core fails closed with 401, as in every adapter.
+	if resp.StatusCode != http.StatusUnauthorized || reached {
+		t.Errorf("nil guard: status %d, handler reached %v; want 401, false", resp.StatusCode, reached)
 	}
 }
 

@@ -19,13 +19,7 @@ func coreFactory(t testing.TB, v *sessionguard.Verifier) string {
 			mux.HandleFunc(rt.Path, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(conformance.HealthBody)) })
 			continue
 		}
-		var g *sessionguard.Guard
-		var err error
-		if rt.Required {
-			g, err = v.Required(rt.Options...)
-		} else {
-			g, err = v.Optional(rt.Options...)
-		}
+		g, err := rt.Guard(v)
 		if err != nil {
 			t.Fatal(err)
 		}

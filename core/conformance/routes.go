@@ -29,6 +29,15 @@ type Route struct {
 	Options []sessionguard.RouteOption
 }
 
+// Guard builds the route's guard from v: Required or Optional with the
+// route's options.
+func (r Route) Guard(v *sessionguard.Verifier) (*sessionguard.Guard, error) {
+	if r.Required {
+		return v.Required(r.Options...)
+	}
+	return v.Optional(r.Options...)
+}
+
 // AdminRole is the role /admin requires in the "roles" claim.
 const AdminRole = "admin"
 

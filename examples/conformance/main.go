@@ -123,13 +123,7 @@ func guards(v *sessionguard.Verifier) (map[string]*sessionguard.Guard, error) {
 		if !rt.Verify {
 			continue
 		}
-		var g *sessionguard.Guard
-		var err error
-		if rt.Required {
-			g, err = v.Required(rt.Options...)
-		} else {
-			g, err = v.Optional(rt.Options...)
-		}
+		g, err := rt.Guard(v)
 		if err != nil {
 			return nil, err
 		}
