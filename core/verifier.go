@@ -330,7 +330,7 @@ func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 	// 2. The cookie, when allowed and ours.
 	if g.cfg.transfer != TransferHeader {
 		var vals [maxCookieOccurrence]string
-		found := v.cookieValues(r, vals[:0])
+		found, marker := v.cookieValues(r, vals[:0])
 		var first *Error
 		ours := false
 		for _, cred := range found {
@@ -360,7 +360,7 @@ func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 		if ours {
 			return nil, first
 		}
-		if v.marker != "" && v.hasCookie(r, v.marker) {
+		if marker {
 			return nil, errRefreshMarker
 		}
 	}
@@ -510,15 +510,20 @@ func audienceMatch(raw []byte, want []string) bool {
 }
 
 // cookieValues appends the values of the configured cookie names, in request
-// order, at most maxCookieOccurrence of them. Values are raw: no
+// order, at most maxCookieOccurrence of them, and reports whether the refresh
+// marker was sent: one pass over the Cookie header. Values are raw: no
 // URL-unescaping; one pair of surrounding double quotes is removed.
-func (v *Verifier) cookieValues(r Request, dst []string) []string {
+func (v *Verifier) cookieValues(r Request, dst []string) ([]string, bool) {
+	marker := false
 	for _, line := range r.Values("Cookie") {
-		for len(line) > 0 && len(dst) < maxCookieOccurrence {
+		for len(line) > 0 {
 			var pair string
 			pair, line, _ = cutByte(line, ';')
 			name, val, ok := cutByte(trimOWS(pair), '=')
-			if !ok || !v.isCookieName(name) {
+			if v.marker != "" && name == v.marker {
+				marker = true
+			}
+			if !ok || len(dst) == maxCookieOccurrence || !v.isCookieName(name) {
 				continue
 			}
 			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
@@ -527,26 +532,13 @@ func (v *Verifier) cookieValues(r Request, dst []string) []string {
 			dst = append(dst, val)
 		}
 	}
-	return dst
+	return dst, marker
 }
 
 func (v *Verifier) isCookieName(name string) bool {
 	for _, n := range v.cookies {
 		if n == name {
 			return true
-		}
-	}
-	return false
-}
-
-func (v *Verifier) hasCookie(r Request, want string) bool {
-	for _, line := range r.Values("Cookie") {
-		for len(line) > 0 {
-			var pair string
-			pair, line, _ = cutByte(line, ';')
-			if name, _, _ := cutByte(trimOWS(pair), '='); name == want {
-				return true
-			}
 		}
 	}
 	return false
