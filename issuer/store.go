@@ -44,14 +44,20 @@ type Store interface {
 	// later SwapRefresh compares against.
 	Get(ctx context.Context, handle string) (*Record, error)
 
-	// SwapRefresh is the compare-and-swap at the heart of refresh rotation:
-	// if the row exists, is not revoked, and its Version equals version, it
+	// SwapRefresh is the compare-and-swap at the heart of refresh rotation.
+	// If the row exists, is not revoked, and its Version equals version, it
 	// replaces Refresh, RefreshedAt and ExpiresAt with those of u, sets
-	// Version to version+1 and reports true. Otherwise it changes nothing and
-	// reports false (a row that is gone reports false, not ErrNotFound).
+	// Version to version+1 and returns the row as now stored and ok=true.
+	// Otherwise it changes nothing and returns ok=false with the row as
+	// currently stored (nil when there is no row; that is not ErrNotFound),
+	// so the caller can recompute and retry without another Get. The
+	// returned row carries the current Payload (which SetPayload may have
+	// changed since the caller last read it).
 	// Atomic against every other call on the same row: two swaps from the
-	// same version never both succeed.
-	SwapRefresh(ctx context.Context, handle string, version uint64, u RefreshUpdate) (bool, error)
+	// same version never both succeed. One round trip where the store allows
+	// (PostgreSQL: one conditional UPDATE ... RETURNING, then a SELECT only
+	// on a mismatch; Redis: one script; SQLite: one immediate transaction).
+	SwapRefresh(ctx context.Context, handle string, version uint64, u RefreshUpdate) (rec *Record, ok bool, err error)
 
 	// SetPayload replaces the payload of a live (not revoked) row and
 	// reports whether such a row existed. It does not change Version, so it
