@@ -209,8 +209,13 @@ func (g *Guard) noToken(marker bool) (*Session, *Error) {
 	return nil, nil
 }
 
-// validate runs the application claim validators (row 5).
+// validate runs the route's judgement of a verified session, cached or
+// not: the revocation check (row 4), then the application claim validators
+// (row 5).
 func (g *Guard) validate(s *Session) (*Session, *Error) {
+	if e := g.notRevoked(s); e != nil {
+		return nil, e
+	}
 	var failed []ClaimFailure
 	for _, cv := range g.cfg.validators {
 		if reason, ok := cv.check(s); !ok {

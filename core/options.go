@@ -115,6 +115,7 @@ type routeConfig struct {
 	validators []ClaimValidator
 	renderer   Renderer
 	skip       func(Request) bool
+	revocation RevocationChecker // nil: no revocation check
 }
 
 type requiredClaim struct {
