@@ -165,9 +165,14 @@ func WithKeySource(src *KeySource) Option {
 }
 
 // WithAudience requires the "aud" claim (a string or an array of strings) to
-// contain at least one of auds. Default: "aud" is not checked.
+// contain at least one of auds. Default: "aud" is not checked. An empty
+// list is refused (it would silently leave "aud" unchecked), as is an
+// empty audience.
 func WithAudience(auds ...string) Option {
 	return optionFunc(func(c *config) error {
+		if len(auds) == 0 {
+			return errors.New("WithAudience: empty list")
+		}
 		for _, a := range auds {
 			if a == "" {
 				return errors.New("WithAudience: empty audience")
