@@ -412,10 +412,10 @@ func (m *keyManager) plan(keys []*ringKey, now time.Time) ([]*ringKey, bool, err
 	if !due && newest.alg == m.cfg.Alg {
 		return next, changed, nil
 	}
+	// Due means now ≥ A + R - lead, so now + lead is A + R when the step runs
+	// on time and later after downtime: never less than lead after publication.
 	act := now.Add(m.lead)
-	if newest.alg == m.cfg.Alg {
-		act = later(act, newest.activates.Add(m.cfg.Rotation))
-	} else {
+	if newest.alg != m.cfg.Alg {
 		m.cfg.Log.Info("sessionissuer: signing keys: rotating to the configured algorithm", "from", newest.alg, "to", m.cfg.Alg)
 	}
 	s, err := newRingKey(m.cfg.Alg, m.seal, now, act)
@@ -439,13 +439,6 @@ func (m *keyManager) unpublishAt(retire time.Time) time.Time {
 		t = r.Add(time.Second)
 	}
 	return t
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // keyError is an error whose text is fixed by this package and whose causes

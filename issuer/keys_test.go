@@ -481,3 +481,55 @@ func TestReadyAfterCloseAndSignErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSuccessorTiming: the successor is written lead before the rotation
+// is due and activates exactly one period after its predecessor; after
+// downtime it activates lead after it is written, never sooner.
+func TestSuccessorTiming(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		late  time.Duration // how long after the due time the first step runs
+		after func(m *keyManager, a, now time.Time) time.Time
+	}{
+		{"on time", 0, func(m *keyManager, a, _ time.Time) time.Time { return a.Add(m.cfg.Rotation) }},
+		{"after a day of downtime", 24 * time.Hour, func(m *keyManager, _, now time.Time) time.Time { return now.Add(m.lead) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newTestClock()
+			m := newTestManager(t, newKeyStore(), clk, keyConfig{Rotation: 48 * time.Hour})
+			mustStep(t, m)
+			a := m.ring.Load().keys[0].activates
+			clk.Advance(48*time.Hour - m.lead - time.Second)
+			mustStep(t, m)
+			if n := len(m.ring.Load().keys); n != 1 {
+				t.Fatalf("successor written %v before it was due", time.Second)
+			}
+			clk.Advance(time.Second + tc.late)
+			mustStep(t, m)
+			keys := m.ring.Load().keys
+			if len(keys) != 2 {
+				t.Fatalf("%d keys when the successor is due", len(keys))
+			}
+			now := clk.Now()
+			want := tc.after(m, a, now)
+			if !keys[1].published.Equal(now) || !keys[1].activates.Equal(want) {
+				t.Fatalf("successor published %v, activates %v; want %v, %v", keys[1].published, keys[1].activates, now, want)
+			}
+			if !keys[0].retires.Equal(want) || !keys[0].unpublish.Equal(want.Add(m.cfg.AccessTTL+30*time.Second)) {
+				t.Fatalf("predecessor retires %v, unpublished %v", keys[0].retires, keys[0].unpublish)
+			}
+			if d := m.nextWake(); d != m.reload {
+				t.Fatalf("next wake %v with a successor waiting, want the reload interval %v", d, m.reload)
+			}
+		})
+	}
+	// With the successor far off, the loop wakes for it rather than waiting a
+	// full reload interval past it.
+	clk := newTestClock()
+	m := newTestManager(t, newKeyStore(), clk, keyConfig{Rotation: time.Hour})
+	mustStep(t, m)
+	clk.Advance(time.Hour - m.lead - 10*time.Second)
+	if d := m.nextWake(); d != 10*time.Second {
+		t.Fatalf("next wake %v, want 10s", d)
+	}
+}
