@@ -130,6 +130,7 @@ func New(opts ...Option) (*Verifier, error) {
 			if err != nil {
 				return nil, fmt.Errorf("sessionguard: issuer %q: %w", iss, err)
 			}
+			st.names = append(st.names, iss)
 			v.issuers[iss] = st
 		}
 	}
@@ -163,7 +164,7 @@ func New(opts ...Option) (*Verifier, error) {
 	for _, st := range v.stores {
 		if st.remote != nil {
 			v.wg.Add(1)
-			go func(f *fetcher) {
+			go func(f *refresher) {
 				defer v.wg.Done()
 				f.run(v.bg)
 			}(st.remote)
@@ -187,12 +188,16 @@ func (v *Verifier) Close() error {
 
 // Ready blocks until every key source has loaded once, or ctx ends. Use it in
 // a readiness probe, or at start-up to avoid answering KEYS_UNAVAILABLE.
+// When ctx ends first, the error names each key set not loaded and its last
+// failure, e.g. `sessionguard: key set of issuer "https://x" not loaded: JWKS
+// fetch: connection refused`; it matches ctx.Err() and [ErrKeySetNotLoaded]
+// with errors.Is (docs/keysets.md, "Diagnostics").
 func (v *Verifier) Ready(ctx context.Context) error {
 	for _, st := range v.stores {
 		select {
 		case <-st.loaded:
 		case <-ctx.Done():
-			return ctx.Err()
+			return notLoaded(v.stores, ctx.Err())
 		}
 	}
 	return nil
@@ -404,7 +409,7 @@ func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 		return nil, errKeysUnavailable
 	}
 	key, e := ks.find(t.kid, t.hasKid, t.alg)
-	if e == errUnknownKey && st.remote != nil && st.remote.refreshForUnknownKid(ctx, v.bg) {
+	if e == errUnknownKey && st.refreshForUnknownKid(ctx, v.bg) {
 		ks = st.current()
 		key, e = ks.find(t.kid, t.hasKid, t.alg)
 	}

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -162,7 +163,8 @@ func Verify(alg string, key *Key, signingInput, sig []byte) error {
 
 // FromPublic builds a key from a Go public key. It rejects key types and sizes
 // sessionguard does not accept (RSA under 2048 bits, curves other than P-256,
-// P-384 and P-521, private keys).
+// P-384 and P-521, private keys). The key is copied: later changes to pub do
+// not reach it.
 func FromPublic(kid, alg string, pub crypto.PublicKey) (*Key, error) {
 	k := &Key{ID: kid, Alg: alg}
 	switch p := pub.(type) {
@@ -170,7 +172,7 @@ func FromPublic(kid, alg string, pub crypto.PublicKey) (*Key, error) {
 		if p == nil || p.N == nil || p.N.BitLen() < MinRSABits {
 			return nil, fmt.Errorf("RSA keys must have at least %d bits", MinRSABits)
 		}
-		k.Public, k.family = p, famRSA
+		k.Public, k.family = &rsa.PublicKey{N: new(big.Int).Set(p.N), E: p.E}, famRSA
 	case *ecdsa.PublicKey:
 		if p == nil || p.Curve == nil {
 			return nil, errors.New("ECDSA key without a curve")
@@ -185,12 +187,15 @@ func FromPublic(kid, alg string, pub crypto.PublicKey) (*Key, error) {
 		default:
 			return nil, errors.New("unsupported ECDSA curve")
 		}
-		k.Public = p
+		if p.X == nil || p.Y == nil {
+			return nil, errors.New("EC key without a point")
+		}
+		k.Public = &ecdsa.PublicKey{Curve: p.Curve, X: new(big.Int).Set(p.X), Y: new(big.Int).Set(p.Y)}
 	case ed25519.PublicKey:
 		if len(p) != ed25519.PublicKeySize {
 			return nil, errors.New("malformed Ed25519 key")
 		}
-		k.Public, k.family = p, famEd25519
+		k.Public, k.family = append(ed25519.PublicKey(nil), p...), famEd25519
 	default:
 		return nil, fmt.Errorf("unsupported public key type %T", pub)
 	}
