@@ -29,8 +29,9 @@ type jwksLoader struct {
 
 // Redirect refusals, told apart when a failure is classified.
 var (
-	errTooManyRedirects = errors.New("too many redirects")
-	errRedirectInsecure = errors.New("redirect to a URL the https rule refuses")
+	errTooManyRedirects  = errors.New("too many redirects")
+	errRedirectDowngrade = errors.New("redirect from https to http")
+	errRedirectInsecure  = errors.New("redirect to a URL the https rule refuses")
 )
 
 func newJWKSLoader(rawURL string, cfg remoteConfig) *jwksLoader {
@@ -45,6 +46,16 @@ func newJWKSLoader(rawURL string, cfg remoteConfig) *jwksLoader {
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 3 {
 			return errTooManyRedirects
+		}
+		// Once any hop was https, every later hop must be: a key set that
+		// was asked for over TLS is never accepted from plain http, not
+		// even from a loopback host (WithInsecureHTTP does not change this).
+		if req.URL.Scheme != "https" {
+			for _, p := range via {
+				if p.URL.Scheme == "https" {
+					return errRedirectDowngrade
+				}
+			}
 		}
 		if allowedURL(req.URL, insecure) != nil {
 			return errRedirectInsecure
@@ -99,6 +110,8 @@ func (l *jwksLoader) load(ctx context.Context) ([]*jose.Key, time.Duration, erro
 // the error's text is the library's and may quote the server.
 func classifyRequestError(ctx context.Context, err error) string {
 	switch {
+	case errors.Is(err, errRedirectDowngrade):
+		return "redirect from https to http refused"
 	case errors.Is(err, errRedirectInsecure):
 		return "redirect to a plain-http URL refused"
 	case errors.Is(err, errTooManyRedirects):

@@ -522,3 +522,59 @@ func TestKeySetDiagnostics(t *testing.T) {
 		}
 	})
 }
+
+func TestKeySetRedirectDowngrade(t *testing.T) {
+	// An https key set that redirects to plain http must not be trusted,
+	// even when the target is loopback and even with WithInsecureHTTP: the
+	// redirect strips the transport security the URL asked for.
+	a := sgtest.NewKey("ES256", "a")
+	plain := sgtest.NewJWKSServer(a) // loopback, plain http: a valid set
+	t.Cleanup(plain.Close)
+	for _, insecure := range []bool{false, true} {
+		name := "https to loopback http refused"
+		if insecure {
+			name += " (WithInsecureHTTP)"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var hits atomic.Int64
+			tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				http.Redirect(w, r, plain.URL(), http.StatusFound)
+			}))
+			t.Cleanup(tlsSrv.Close)
+			opts := []sessionguard.RemoteOption{sessionguard.WithHTTPClient(tlsSrv.Client())}
+			if insecure {
+				opts = append(opts, sessionguard.WithInsecureHTTP())
+			}
+			before := plain.Fetches()
+			v, g := newGuard(t, sessionguard.RemoteJWKS(tlsSrv.URL+"/jwks.json", opts...))
+			waitFor(t, 2*time.Second, "the first fetch", func() bool { return hits.Load() >= 1 })
+			err := readyFailure(t, v, "JWKS fetch")
+			if want := "JWKS fetch: redirect from https to http refused"; !strings.HasSuffix(err.Error(), want) {
+				t.Fatalf("Ready = %q, want it to end in %q", err, want)
+			}
+			if got := plain.Fetches() - before; got != 0 {
+				t.Fatalf("the plain-http target was fetched %d times", got)
+			}
+			_, err = check(g, mint(a))
+			mustFail(t, err, sessionguard.ErrKeysUnavailable)
+		})
+	}
+	t.Run("https to https followed", func(t *testing.T) {
+		t.Parallel()
+		target := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write(sgtest.JWKS(a))
+		}))
+		t.Cleanup(target.Close)
+		from := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, target.URL+"/keys", http.StatusFound)
+		}))
+		from.TLS = target.TLS // the same test certificate: one client trusts both
+		from.StartTLS()
+		t.Cleanup(from.Close)
+		v, g := newGuard(t, sessionguard.RemoteJWKS(from.URL+"/jwks.json", sessionguard.WithHTTPClient(target.Client())))
+		ready(t, v, 5*time.Second)
+		mustVerify(t, g, mint(a))
+	})
+}
