@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -575,6 +576,72 @@ func TestKeySetRedirectDowngrade(t *testing.T) {
 		t.Cleanup(from.Close)
 		v, g := newGuard(t, sessionguard.RemoteJWKS(from.URL+"/jwks.json", sessionguard.WithHTTPClient(target.Client())))
 		ready(t, v, 5*time.Second)
+		mustVerify(t, g, mint(a))
+	})
+}
+
+func TestKeySetInvalidKeys(t *testing.T) {
+	// jwx parses an EC point without checking that it lies on its curve; a
+	// set of such keys must never replace a good one.
+	t.Run("a refresh of only off-curve keys keeps the last good set", func(t *testing.T) {
+		t.Parallel()
+		a := sgtest.NewKey("ES256", "a")
+		bad := sgtest.NewKey("ES256", "bad")
+		srv := sgtest.NewJWKSServer(a)
+		t.Cleanup(srv.Close)
+		v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL(), sessionguard.WithMinRefreshInterval(20*time.Millisecond)))
+		ready(t, v, 5*time.Second)
+		mustVerify(t, g, mint(a))
+		srv.SetBody(jwksOf(offCurveJWK(t, bad)))
+		_ = triggerRefresh(t, g, srv, a)
+		time.Sleep(settle)
+		mustVerify(t, g, mint(a))
+	})
+	t.Run("off-curve keys beside good ones are dropped", func(t *testing.T) {
+		t.Parallel()
+		a := sgtest.NewKey("ES384", "a")
+		bad := sgtest.NewKey("ES384", "bad")
+		srv := sgtest.NewJWKSServer()
+		t.Cleanup(srv.Close)
+		srv.SetBody(jwksOf(offCurveJWK(t, bad), a.JWK()))
+		v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL()))
+		ready(t, v, 5*time.Second)
+		mustVerify(t, g, mint(a))
+		_, err := check(g, mint(bad))
+		mustFail(t, err, sessionguard.ErrTryRefreshToken, sessionguard.ErrUnknownKey)
+	})
+	t.Run("a first set of only off-curve keys does not load", func(t *testing.T) {
+		t.Parallel()
+		bad := sgtest.NewKey("ES512", "bad")
+		srv := sgtest.NewJWKSServer()
+		t.Cleanup(srv.Close)
+		srv.SetBody(jwksOf(offCurveJWK(t, bad)))
+		v, _ := newGuard(t, sessionguard.RemoteJWKS(srv.URL()))
+		err := readyFailure(t, v, "JWKS fetch")
+		if !strings.HasSuffix(err.Error(), "no usable key in the JWK Set") {
+			t.Fatalf("Ready = %q", err)
+		}
+	})
+	t.Run("RSA keys with an impossible exponent are dropped", func(t *testing.T) {
+		t.Parallel()
+		a := sgtest.NewKey("RS256", "a")
+		srv := sgtest.NewJWKSServer()
+		t.Cleanup(srv.Close)
+		var bad []map[string]any
+		for _, e := range []int64{1, 2, 65536} {
+			m := sgtest.NewKey("RS256", fmt.Sprintf("e%d", e)).JWK()
+			m["e"] = base64.RawURLEncoding.EncodeToString(big.NewInt(e).Bytes())
+			bad = append(bad, m)
+		}
+		srv.SetBody(jwksOf(bad...))
+		v, _ := newGuard(t, sessionguard.RemoteJWKS(srv.URL()))
+		err := readyFailure(t, v, "JWKS fetch")
+		if !strings.HasSuffix(err.Error(), "no usable key in the JWK Set") {
+			t.Fatalf("Ready = %q", err)
+		}
+		srv.SetBody(jwksOf(append(bad, a.JWK())...))
+		ready(t, v, 5*time.Second)
+		g, _ := v.Required()
 		mustVerify(t, g, mint(a))
 	})
 }

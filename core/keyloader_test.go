@@ -7,7 +7,9 @@ package sessionguard_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
+	"math/big"
 	"net/http"
 	"strings"
 	"sync"
@@ -147,6 +149,13 @@ func TestKeyLoaderFailedLoadKeepsLastGoodSet(t *testing.T) {
 				{ID: "nil"},
 				{ID: "mismatch", Algorithm: "RS256", Key: a.Public()},
 			}
+			l.mu.Unlock()
+		}},
+		{"only an off-curve key", func(l *fakeLoader) {
+			ec := sgtest.NewKey("ES256", "bad").Public().(*ecdsa.PublicKey)
+			off := &ecdsa.PublicKey{Curve: ec.Curve, X: ec.X, Y: new(big.Int).Add(ec.Y, big.NewInt(1))}
+			l.mu.Lock()
+			l.keys = []sessionguard.PublicKey{{ID: "bad", Key: off}}
 			l.mu.Unlock()
 		}},
 		{"panic", func(l *fakeLoader) { l.mu.Lock(); l.panic = true; l.mu.Unlock() }},

@@ -7,12 +7,15 @@ package sessionguard_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -176,4 +179,19 @@ func jsonResponse(r *http.Request, body []byte) *http.Response {
 	return &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body)),
 		ContentLength: int64(len(body)), Request: r}
+}
+
+// offCurveJWK is k's public JWK (an EC key) with its point moved off the
+// curve (y+1): well-formed JSON and numbers that jwx accepts, but no key.
+func offCurveJWK(t *testing.T, k *sgtest.Key) map[string]any {
+	t.Helper()
+	pub := k.Public().(*ecdsa.PublicKey)
+	size := (pub.Curve.Params().BitSize + 7) / 8
+	y := new(big.Int).Add(pub.Y, big.NewInt(1))
+	if pub.Curve.IsOnCurve(pub.X, y) {
+		t.Fatal("y+1 is on the curve")
+	}
+	m := k.JWK()
+	m["y"] = base64.RawURLEncoding.EncodeToString(y.FillBytes(make([]byte, size)))
+	return m
 }

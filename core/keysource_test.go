@@ -5,10 +5,14 @@ package sessionguard_test
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
+	"math/big"
 	"testing"
 	"time"
 
@@ -129,6 +133,49 @@ func TestKeySetExplicitKeys(t *testing.T) {
 		if _, err := sessionguard.New(sessionguard.WithIssuer(ksIss, sessionguard.StaticJWKS(sgtest.JWKS(es))),
 			sessionguard.WithAlgorithms("HS256"), quiet); err == nil {
 			t.Fatal("HS256 allowed without an HMACSecret")
+		}
+	})
+}
+
+func TestKeySourceInvalidKeys(t *testing.T) {
+	newErr := func(src *sessionguard.KeySource) error {
+		v, err := sessionguard.New(sessionguard.WithIssuer(ksIss, src), quiet)
+		if err == nil {
+			_ = v.Close()
+		}
+		return err
+	}
+	ec := sgtest.NewKey("ES256", "bad").Public().(*ecdsa.PublicKey)
+	rsaPub := sgtest.NewKey("RS256", "rsa").Public().(*rsa.PublicKey)
+	for name, key := range map[string]crypto.PublicKey{
+		"EC point off its curve":  &ecdsa.PublicKey{Curve: ec.Curve, X: ec.X, Y: new(big.Int).Add(ec.Y, big.NewInt(1))},
+		"EC point at infinity":    &ecdsa.PublicKey{Curve: ec.Curve, X: new(big.Int), Y: new(big.Int)},
+		"EC key without a point":  &ecdsa.PublicKey{Curve: ec.Curve},
+		"RSA exponent 1":          &rsa.PublicKey{N: rsaPub.N, E: 1},
+		"RSA exponent even":       &rsa.PublicKey{N: rsaPub.N, E: 65536},
+		"RSA modulus even":        &rsa.PublicKey{N: new(big.Int).Add(rsaPub.N, big.NewInt(1)), E: 65537},
+		"RSA modulus over 16384":  &rsa.PublicKey{N: new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), 16400), big.NewInt(1)), E: 65537},
+		"Ed25519 key of 31 bytes": ed25519.PublicKey(make([]byte, 31)),
+	} {
+		t.Run("PublicKeys: "+name, func(t *testing.T) {
+			if err := newErr(sessionguard.PublicKeys(sessionguard.PublicKey{ID: "k", Key: key})); err == nil {
+				t.Fatal("New accepted it")
+			}
+		})
+	}
+	t.Run("StaticJWKS with an off-curve key beside a good one", func(t *testing.T) {
+		a, bad := sgtest.NewKey("ES256", "a"), sgtest.NewKey("ES256", "bad")
+		if err := newErr(sessionguard.StaticJWKS(jwksOf(a.JWK(), offCurveJWK(t, bad)))); err == nil {
+			t.Fatal("New accepted a static set with an off-curve key")
+		}
+	})
+	t.Run("valid keys still accepted", func(t *testing.T) {
+		ed := sgtest.NewKey("EdDSA", "ed")
+		if err := newErr(sessionguard.PublicKeys(
+			sessionguard.PublicKey{ID: "ec", Key: ec},
+			sessionguard.PublicKey{ID: "rsa", Key: rsaPub},
+			sessionguard.PublicKey{ID: "ed", Key: ed.Public()})); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

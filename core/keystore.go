@@ -144,9 +144,12 @@ func newStore(src *KeySource, log *slog.Logger, now func() time.Time) (*keyStore
 		}
 		st.remote = newRefresher(st, userLoader{l: src.loader, maxKeys: src.remote.maxKeys}, src.remote, log, now)
 	case sourceStatic:
-		keys, _, err := jose.ParseSet(src.doc, 0)
+		keys, stats, err := jose.ParseSet(src.doc, 0)
 		if err != nil {
 			return nil, err
+		}
+		if stats.Invalid > 0 {
+			return nil, fmt.Errorf("static JWKS has %d key(s) with invalid material (e.g. an EC point off its curve)", stats.Invalid)
 		}
 		if len(keys) == 0 {
 			return nil, errors.New("static JWKS has no usable signature key")
