@@ -719,10 +719,3 @@ func testCancelled(t *testing.T, s sessionissuer.Store) {
 		t.Errorf("cancelled calls changed the row: version %d", got.Version)
 	}
 }
-
-// RunIssuer runs the issuer-level part of the suite: the refresh state
-// machine of docs/lifecycle.md §3 and the revocation feed over the store.
-func RunIssuer(t *testing.T, newStore func(t *testing.T) sessionissuer.Store) {
-	t.Helper()
-	t.Skip("the issuer-level part lands with the issuer's session operations")
-}
