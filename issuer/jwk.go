@@ -7,7 +7,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"math/big"
 )
@@ -16,8 +15,6 @@ import (
 // §2) and computes their RFC 7638 thumbprints. The JSON is written by hand:
 // every value is base64url or one of a few fixed names, so nothing needs
 // escaping, and the thumbprint input must be byte-exact anyway.
-
-var b64 = base64.RawURLEncoding
 
 // jwkMembers returns the key-type members of pub in lexicographic order
 // (the order RFC 7638 §3.2 requires for the thumbprint), as name/value pairs.

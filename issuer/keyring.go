@@ -55,8 +55,6 @@ const (
 	encAESGCM   = "A256GCM"
 	// maxStoredKeys bounds what a ring read from the store may hold.
 	maxStoredKeys = 64
-	// masterKeySize is the size of a master key: AES-256.
-	masterKeySize = 32
 )
 
 // ringKey is one signing key with its schedule. Values are never modified

@@ -44,6 +44,9 @@ const (
 	maxBackoff = 30 * time.Second
 	// casAttempts is how often one step reloads after losing a swap.
 	casAttempts = 4
+	// stepTimeout bounds the store calls of one step (a store must honour
+	// its context), and so how long a sign waits for the first load.
+	stepTimeout = 5 * time.Second
 )
 
 // keyConfig configures a [keyManager]. Zero durations take the defaults:
@@ -76,6 +79,7 @@ type keyManager struct {
 	readyCh   chan struct{}
 	readyOnce sync.Once
 	failCh    chan struct{} // closed at the first ring (not store) error
+	firstTry  chan struct{} // closed when the first background step has returned
 	failOnce  sync.Once
 	mu        sync.Mutex
 	lastErr   error
@@ -140,7 +144,8 @@ func newKeyManager(st Store, c keyConfig) (*keyManager, error) {
 	}
 	m := &keyManager{
 		st: st, cfg: c, seal: s, firstBackoff: time.Second,
-		readyCh: make(chan struct{}), failCh: make(chan struct{}), done: make(chan struct{}),
+		readyCh: make(chan struct{}), failCh: make(chan struct{}), firstTry: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	m.reload, m.lead = schedule(c.Rotation, c.JWKSMaxAge)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
@@ -206,8 +211,11 @@ func (m *keyManager) close() {
 }
 
 // sign returns the compact JWS of claims (a JSON object) signed with the
-// current key: header {"alg","kid","typ":"JWT"}. While no key is loaded the
-// error wraps [ErrStoreUnavailable].
+// current key: header {"alg","kid","typ":"JWT"}. Right after start it waits
+// for the first load of the ring (at most one store round trip, bounded by
+// ctx and 5 s), so a session can be created at once; while no key is
+// loaded after that, the error wraps [ErrStoreUnavailable] (and
+// [ErrMasterKey] or [ErrKeyRing] when the stored ring is unusable).
 func (m *keyManager) sign(ctx context.Context, claims []byte) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -216,6 +224,15 @@ func (m *keyManager) sign(ctx context.Context, claims []byte) (string, error) {
 		return "", errors.New("sessionissuer: claims are not a JSON object")
 	}
 	lr := m.ring.Load()
+	if lr == nil && m.started.Load() {
+		select {
+		case <-m.firstTry:
+		case <-m.done:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+		lr = m.ring.Load()
+	}
 	if lr == nil {
 		return "", newKeyError("sessionissuer: no signing key loaded yet", ErrStoreUnavailable, m.lastError())
 	}
@@ -249,14 +266,24 @@ func (k *ringKey) publishedAt(now time.Time) bool {
 func (m *keyManager) run() {
 	defer close(m.done)
 	backoff := m.firstBackoff
-	for {
-		err := m.step(m.ctx)
+	for first := true; ; first = false {
+		ctx, cancel := context.WithTimeout(m.ctx, stepTimeout)
+		err := m.step(ctx)
+		cancel()
+		if first {
+			if err != nil && m.ctx.Err() == nil {
+				m.noteError(err)
+			}
+			close(m.firstTry)
+		}
 		var wait time.Duration
 		if err != nil {
 			if m.ctx.Err() != nil {
 				return
 			}
-			m.noteError(err)
+			if !first {
+				m.noteError(err)
+			}
 			wait = backoff
 			backoff = min(backoff*2, maxBackoff, max(m.reload, m.firstBackoff))
 		} else {

@@ -533,3 +533,32 @@ func TestSuccessorTiming(t *testing.T) {
 		t.Fatalf("next wake %v, want 10s", d)
 	}
 }
+
+// TestSignRightAfterStart: a sign right after start waits for the first
+// load instead of failing; when that load fails it fails at once with
+// ErrStoreUnavailable, and succeeds after the retry.
+func TestSignRightAfterStart(t *testing.T) {
+	m := newTestManager(t, newKeyStore(), nil, keyConfig{})
+	m.start()
+	if _, err := m.sign(context.Background(), claimsAt(time.Now(), time.Minute)); err != nil {
+		t.Fatalf("sign right after start: %v", err)
+	}
+
+	st := newKeyStore()
+	st.set(func(s *keyStore) { s.failLoad = 1 })
+	m = newTestManager(t, st, nil, keyConfig{})
+	m.firstBackoff = 50 * time.Millisecond
+	m.start()
+	_, err := m.sign(context.Background(), claimsAt(time.Now(), time.Minute))
+	if !errors.Is(err, ErrStoreUnavailable) || !errors.Is(err, errStoreDown) || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("sign while the first load failed: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.sign(ctx, claimsAt(time.Now(), time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+}

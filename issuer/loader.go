@@ -65,12 +65,15 @@ func (m *keyManager) publicKeys() []sessionguard.PublicKey {
 	return out
 }
 
-// keyLoader is the in-process source of the issuer's published keys: a
-// sessionguard.KeyLoader (hand it to sessionguard.FromLoader).
+// keyLoader is the in-process source of the issuer's published keys, for
+// sessionguard.FromLoader.
 type keyLoader struct{ m *keyManager }
 
-// loader returns the in-process source of the published keys.
-func (m *keyManager) loader() keyLoader { return keyLoader{m} }
+var _ sessionguard.KeyLoader = keyLoader{}
+
+// loader returns the in-process source of the published keys: exactly the
+// keys of the JWKS, read without I/O.
+func (m *keyManager) loader() sessionguard.KeyLoader { return keyLoader{m} }
 
 // LoadKeys returns the published public keys and how long they may be kept:
 // the JWKS max-age or the ring reload interval, whichever is shorter (the

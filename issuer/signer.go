@@ -19,9 +19,6 @@ const (
 	AlgRS256 = "RS256" // RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys
 )
 
-// DefaultAlgorithm signs access tokens unless another is configured.
-const DefaultAlgorithm = AlgES256
-
 // minRSABits is the smallest RSA modulus the issuer generates or accepts from
 // its store; verifiers ignore smaller keys (docs/lifecycle.md §5).
 const minRSABits = 2048
