@@ -288,11 +288,21 @@ func TestTamperedRing(t *testing.T) {
 // A ring whose older key lost its retirement is repaired, not published
 // for ever.
 func TestRingRepair(t *testing.T) {
-	st, m, clk := rotated(t, keyConfig{})
-	mutate(t, st, func(r *ringJSON) { r.Keys[0].Retires, r.Keys[0].Unpublish = 0, 0 })
-	clk.Advance(m.lead + m.cfg.AccessTTL + time.Minute)
-	mustStep(t, m)
-	if n := len(m.ring.Load().keys); n != 1 {
-		t.Fatalf("%d keys after repair", n)
+	for name, f := range map[string]func(r *ringJSON){
+		"no retirement":     func(r *ringJSON) { r.Keys[0].Retires, r.Keys[0].Unpublish = 0, 0 },
+		"no unpublish time": func(r *ringJSON) { r.Keys[0].Unpublish = 0 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, m, clk := rotated(t, keyConfig{})
+			mutate(t, st, f)
+			clk.Advance(m.lead + m.cfg.AccessTTL + time.Minute)
+			mustStep(t, m)
+			if n := len(m.ring.Load().keys); n != 1 {
+				t.Fatalf("%d keys after repair", n)
+			}
+			if doc, _ := m.jwks(); len(jwksKids(t, doc)) != 1 {
+				t.Fatalf("JWKS after repair: %s", doc)
+			}
+		})
 	}
 }

@@ -417,11 +417,14 @@ func (m *keyManager) plan(keys []*ringKey, now time.Time) ([]*ringKey, bool, err
 	next := make([]*ringKey, 0, len(keys)+1)
 	for i, k := range keys {
 		last := i == len(keys)-1
-		if !last && k.retires.IsZero() {
-			// Every key but the newest has a successor; repair a ring that
-			// says otherwise, so no key stays published for ever.
+		if !last && (k.retires.IsZero() || k.unpublish.IsZero()) {
+			// Every key but the newest has a successor and an unpublish
+			// time; repair a ring that says otherwise, so no key stays
+			// published for ever.
 			c := *k
-			c.retires = keys[i+1].activates
+			if c.retires.IsZero() {
+				c.retires = keys[i+1].activates
+			}
 			c.unpublish = m.unpublishAt(c.retires)
 			k, changed = &c, true
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	sessionguard "github.com/sessionguard/sessionguard/core"
 )
 
 func TestLoaderMatchesJWKS(t *testing.T) {
@@ -50,5 +52,27 @@ func TestLoaderMatchesJWKS(t *testing.T) {
 	cancel()
 	if _, _, err := m.loader().LoadKeys(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("done context: %v", err)
+	}
+}
+
+// The loader feeds a core verifier in process (sessionguard.FromLoader).
+func TestLoaderFeedsCore(t *testing.T) {
+	clk := newTestClock()
+	m := newTestManager(t, newKeyStore(), clk, keyConfig{Alg: "EdDSA"})
+	mustStep(t, m)
+	vf, err := sessionguard.New(sessionguard.WithIssuer(testIssuer, sessionguard.FromLoader(m.loader())), sessionguard.WithClock(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vf.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := vf.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := vf.Required()
+	tok, _ := m.sign(ctx, claimsAt(clk.Now(), time.Minute))
+	if _, err := g.Check(ctx, sessionguard.MapRequest{Header: map[string][]string{"Authorization": {"Bearer " + tok}}}); err != nil {
+		t.Fatalf("in-process verifier: %v", err)
 	}
 }
