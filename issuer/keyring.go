@@ -39,13 +39,13 @@ import (
 // master key, it is sealed and no master key is configured, or it holds
 // unencrypted private keys while a master key is configured (refused: with
 // a master key, only keys sealed under it may sign). The issuer then keeps
-// the keys it has and never overwrites the stored ring.
+// the keys it has and never overwrites the stored ring (docs/issuer-keys.md).
 var ErrMasterKey = errors.New("sessionissuer: the stored key ring does not match the configured master key")
 
 // ErrKeyRing is returned (wrapped) when the key ring in the store is
 // malformed or fails authentication (a sealed key was altered or moved, a
 // key does not match its kid or algorithm). The issuer then keeps the keys it
-// has and never overwrites the stored ring.
+// has and never overwrites the stored ring (docs/issuer-keys.md).
 var ErrKeyRing = errors.New("sessionissuer: the stored key ring is malformed or was tampered with")
 
 const (

@@ -14,9 +14,9 @@ import (
 
 // Signing algorithms an issuer can be configured with (docs/lifecycle.md §5).
 const (
-	AlgES256 = "ES256" // ECDSA P-256 with SHA-256: the default
-	AlgEdDSA = "EdDSA" // Ed25519 (RFC 8037)
-	AlgRS256 = "RS256" // RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys
+	algES256 = "ES256" // ECDSA P-256 with SHA-256: the default
+	algEdDSA = "EdDSA" // Ed25519 (RFC 8037)
+	algRS256 = "RS256" // RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys
 )
 
 // minRSABits is the smallest RSA modulus the issuer generates or accepts from
@@ -24,18 +24,18 @@ const (
 const minRSABits = 2048
 
 func validAlg(alg string) bool {
-	return alg == AlgES256 || alg == AlgEdDSA || alg == AlgRS256
+	return alg == algES256 || alg == algEdDSA || alg == algRS256
 }
 
 // generateKey makes a fresh private key for alg.
 func generateKey(alg string) (crypto.Signer, error) {
 	switch alg {
-	case AlgES256:
+	case algES256:
 		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case AlgEdDSA:
+	case algEdDSA:
 		_, priv, err := ed25519.GenerateKey(rand.Reader)
 		return priv, err
-	case AlgRS256:
+	case algRS256:
 		return rsa.GenerateKey(rand.Reader, minRSABits)
 	}
 	return nil, fmt.Errorf("unsupported algorithm %q", alg)
@@ -46,11 +46,11 @@ func generateKey(alg string) (crypto.Signer, error) {
 func keyMatchesAlg(priv crypto.Signer, alg string) bool {
 	switch k := priv.(type) {
 	case *ecdsa.PrivateKey:
-		return alg == AlgES256 && k.Curve == elliptic.P256()
+		return alg == algES256 && k.Curve == elliptic.P256()
 	case ed25519.PrivateKey:
-		return alg == AlgEdDSA && len(k) == ed25519.PrivateKeySize
+		return alg == algEdDSA && len(k) == ed25519.PrivateKeySize
 	case *rsa.PrivateKey:
-		return alg == AlgRS256 && k.N != nil && k.N.BitLen() >= minRSABits
+		return alg == algRS256 && k.N != nil && k.N.BitLen() >= minRSABits
 	}
 	return false
 }
@@ -71,7 +71,7 @@ func signingInput(header string, claims []byte, sigLen int) []byte {
 // ASN.1 form crypto/ecdsa's SignASN1 produces.
 func jwsSign(alg string, priv crypto.Signer, input []byte) ([]byte, error) {
 	switch alg {
-	case AlgES256:
+	case algES256:
 		k, ok := priv.(*ecdsa.PrivateKey)
 		if !ok {
 			break
@@ -85,13 +85,13 @@ func jwsSign(alg string, priv crypto.Signer, input []byte) ([]byte, error) {
 		r.FillBytes(sig[:32])
 		s.FillBytes(sig[32:])
 		return sig, nil
-	case AlgEdDSA:
+	case algEdDSA:
 		k, ok := priv.(ed25519.PrivateKey)
 		if !ok {
 			break
 		}
 		return ed25519.Sign(k, input), nil
-	case AlgRS256:
+	case algRS256:
 		k, ok := priv.(*rsa.PrivateKey)
 		if !ok {
 			break
@@ -105,9 +105,9 @@ func jwsSign(alg string, priv crypto.Signer, input []byte) ([]byte, error) {
 // sigSize is the signature length of alg with priv.
 func sigSize(alg string, priv crypto.Signer) int {
 	switch alg {
-	case AlgES256:
+	case algES256:
 		return 64
-	case AlgEdDSA:
+	case algEdDSA:
 		return ed25519.SignatureSize
 	}
 	if k, ok := priv.(*rsa.PrivateKey); ok {
