@@ -191,6 +191,9 @@ func (m *keyManager) ready(ctx context.Context) error {
 		}
 		return m.lastError()
 	case <-m.done:
+		if m.ring.Load() != nil {
+			return nil
+		}
 		return errors.New("sessionissuer: keys: closed before a key was loaded")
 	case <-ctx.Done():
 		return newKeyError("sessionissuer: signing keys not loaded yet", ErrStoreUnavailable, ctx.Err())
@@ -201,12 +204,11 @@ func (m *keyManager) ready(ctx context.Context) error {
 // keep signing.
 func (m *keyManager) close() {
 	m.closeOnce.Do(func() {
+		// Never started: there is no loop to wait for, and start becomes a
+		// no-op from now on.
+		m.startOnce.Do(func() { close(m.done) })
 		m.cancel()
-		if m.started.Load() {
-			<-m.done
-		} else {
-			close(m.done)
-		}
+		<-m.done
 	})
 }
 
@@ -289,6 +291,9 @@ func (m *keyManager) run() {
 		} else {
 			backoff = m.firstBackoff
 			wait = m.nextWake()
+			m.mu.Lock()
+			m.lastErr = nil
+			m.mu.Unlock()
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -463,10 +463,21 @@ func TestBackground(t *testing.T) {
 }
 
 func TestReadyAfterCloseAndSignErrors(t *testing.T) {
-	m := newTestManager(t, newKeyStore(), nil, keyConfig{})
+	st := newKeyStore()
+	m := newTestManager(t, st, nil, keyConfig{})
+	m.close()
+	m.start() // after close: nothing starts, nothing panics
 	m.close()
 	if err := m.ready(context.Background()); err == nil {
 		t.Fatal("ready after close without keys: nil")
+	}
+	if _, err := m.sign(context.Background(), []byte(`{}`)); !errors.Is(err, ErrStoreUnavailable) {
+		t.Fatalf("sign after close without keys: %v", err)
+	}
+	var loads int
+	st.set(func(s *keyStore) { loads = s.loads })
+	if loads != 0 {
+		t.Fatal("the store was used after close")
 	}
 	m2 := newTestManager(t, newKeyStore(), nil, keyConfig{})
 	mustStep(t, m2)
