@@ -573,3 +573,43 @@ func TestSignRightAfterStart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOnMemoryStore: the same rotation through the package's memory store,
+// with two instances stepping concurrently many times.
+func TestOnMemoryStore(t *testing.T) {
+	clk := newTestClock()
+	st := NewMemoryStore()
+	c := keyConfig{Rotation: time.Hour, MasterKey: masterKey(3)}
+	ms := []*keyManager{newTestManager(t, st, clk, c), newTestManager(t, st, clk, c)}
+	kids := map[string]bool{}
+	for i := 0; i < 12; i++ {
+		var wg sync.WaitGroup
+		for _, m := range ms {
+			wg.Go(func() {
+				if err := m.step(context.Background()); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, m := range ms { // the loser of a race reloads at its next step
+			mustStep(t, m)
+		}
+		var got []string
+		for _, m := range ms {
+			tok, err := m.sign(context.Background(), claimsAt(clk.Now(), time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, tokenHeader(t, tok)["kid"])
+		}
+		if got[0] != got[1] {
+			t.Fatalf("step %d: instances sign with %v", i, got)
+		}
+		kids[got[0]] = true
+		clk.Advance(15 * time.Minute)
+	}
+	if len(kids) != 3 { // 3 hours: the first key and two successors
+		t.Fatalf("%d keys signed in 3 hours of 1 h rotation", len(kids))
+	}
+}
