@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -248,6 +250,21 @@ func TestTamperedRing(t *testing.T) {
 		{"no keys", false, func(r *ringJSON) { r.Keys = nil }, ErrKeyRing},
 		{"HS256 entry", false, func(r *ringJSON) { r.Keys[0].Alg = "HS256" }, ErrKeyRing},
 		{"no activation", false, func(r *ringJSON) { r.Keys[0].Activates = 0 }, ErrKeyRing},
+		{"1024-bit RSA key", false, func(r *ringJSON) {
+			k, _ := rsa.GenerateKey(rand.Reader, 1024)
+			der, _ := x509.MarshalPKCS8PrivateKey(k)
+			r.Keys[0].Alg, r.Keys[0].Key = "RS256", base64.RawURLEncoding.EncodeToString(der)
+		}, ErrKeyRing},
+		{"Ed25519 key under ES256", false, func(r *ringJSON) {
+			_, k, _ := ed25519.GenerateKey(rand.Reader)
+			der, _ := x509.MarshalPKCS8PrivateKey(k)
+			r.Keys[0].Key = base64.RawURLEncoding.EncodeToString(der)
+		}, ErrKeyRing},
+		{"a key planted with its own kid", false, func(r *ringJSON) {
+			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			der, _ := x509.MarshalPKCS8PrivateKey(k)
+			r.Keys[0].Key = base64.RawURLEncoding.EncodeToString(der)
+		}, ErrKeyRing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
