@@ -57,14 +57,14 @@ type refresher struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu        sync.Mutex
-	cur       *flight
-	lastStart time.Time // start of the last load
-	due       time.Time // next periodic load
-	backoff   time.Duration
-	fails     int   // consecutive failed loads
-	lastErr   error // last failure; nil once a load succeeds
-	wake      chan struct{}
+	mu      sync.Mutex
+	cur     *flight
+	kidLast time.Time // start of the last load triggered by an unknown kid
+	due     time.Time // next periodic load
+	backoff time.Duration
+	fails   int   // consecutive failed loads
+	lastErr error // last failure; nil once a load succeeds
+	wake    chan struct{}
 
 	closed bool           // set by wait: start no more loads
 	wg     sync.WaitGroup // load goroutines; see wait
@@ -109,9 +109,12 @@ func (f *refresher) run(ctx context.Context) {
 }
 
 // start begins a load, or joins the one in flight. A load for an unknown
-// kid (forKid) is refused (nil) when the last load started less than the
-// minimum interval ago. Once ctx has ended (the verifier is closed) start
-// begins nothing and returns nil.
+// kid (forKid) is refused (nil) when the last such load started less than
+// the minimum interval ago. Periodic loads do not count against that budget:
+// an issuer that rotates and serves its set with no-store gets the new key
+// picked up by the first token that names it, not at the next periodic load.
+// Once ctx has ended (the verifier is closed) start begins nothing and
+// returns nil.
 func (f *refresher) start(ctx context.Context, forKid bool) *flight {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -121,11 +124,13 @@ func (f *refresher) start(ctx context.Context, forKid bool) *flight {
 	if f.closed || ctx.Err() != nil {
 		return nil
 	}
-	now := f.now()
-	if forKid && !f.lastStart.IsZero() && now.Sub(f.lastStart) < f.cfg.minInterval {
-		return nil
+	if forKid {
+		now := f.now()
+		if !f.kidLast.IsZero() && now.Sub(f.kidLast) < f.cfg.minInterval {
+			return nil
+		}
+		f.kidLast = now
 	}
-	f.lastStart = now
 	fl := &flight{done: make(chan struct{})}
 	f.cur = fl
 	f.wg.Add(1) // under mu: see wait

@@ -380,3 +380,40 @@ func TestRefreshScheduleKeyLoader(t *testing.T) {
 		_ = v.Close()
 	}
 }
+
+func TestUnknownKidBudgetIgnoresPeriodicLoads(t *testing.T) {
+	// With no-store the periodic load runs every min interval. One has just
+	// run when the issuer rotates: the first token of the new key must
+	// still get its refresh (it used to wait for the next periodic load).
+	a, b := sgtest.NewKey("ES256", "a"), sgtest.NewKey("ES256", "b")
+	srv := sgtest.NewJWKSServer(a)
+	t.Cleanup(srv.Close)
+	srv.SetHeader("Cache-Control", "no-store")
+	clk := newTestClock()
+	v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL())), WithClock(clk.now), WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	f := remoteRefresher(t, v)
+	waitFetches(t, f, 1)
+	for i := range 3 { // periodic loads, each at the min interval
+		due, _, _ := schedule(f)
+		if got := due.Sub(clk.now()); got != DefaultMinRefreshInterval {
+			t.Fatalf("no-store: next load in %v, want the min interval", got)
+		}
+		clk.advance(DefaultMinRefreshInterval)
+		f.wake <- struct{}{}
+		waitFetches(t, f, int64(i+2))
+	}
+	srv.SetKeys(a, b)
+	g, _ := v.Required()
+	tok := b.Mint(sgtest.Claims("iss", "u1", time.Hour))
+	s, err := g.Check(context.Background(), MapRequest{Header: http.Header{"Authorization": {"Bearer " + tok}}})
+	if err != nil || s == nil {
+		t.Fatalf("the new key's token right after a periodic load: %v", err)
+	}
+	if n := f.loads.Load(); n != 5 {
+		t.Fatalf("%d loads, want 5 (1 first, 3 periodic, 1 for the unknown kid)", n)
+	}
+}
