@@ -64,6 +64,8 @@ var (
 	ErrClaimValidation        = errors.New("a claim validator failed")
 	ErrCrossOrigin            = errors.New("cookie token on an unsafe cross-origin request")
 	ErrDuplicateAuthorization = errors.New("more than one Authorization header field")
+	ErrSessionRevoked         = errors.New("the token's session was revoked")
+	ErrMissingSessionID       = errors.New("token has no sid claim, so its revocation cannot be checked")
 	// ErrKeySetNotLoaded is also matched by the error of [Verifier.Ready]
 	// when its context ends before every key set has loaded.
 	ErrKeySetNotLoaded = errors.New("the issuer's key set has never been loaded")
@@ -146,6 +148,8 @@ var (
 	errIssuer          = &Error{Code: CodeUnauthorised, Reason: ErrIssuerMismatch, TokenRejected: true}
 	errLifetime        = &Error{Code: CodeUnauthorised, Reason: ErrLifetimeTooLong, TokenRejected: true}
 	errMissingClaim    = &Error{Code: CodeUnauthorised, Reason: ErrMissingClaim, TokenRejected: true}
+	errSessionRevoked  = &Error{Code: CodeUnauthorised, Reason: ErrSessionRevoked, TokenRejected: true}
+	errMissingSID      = &Error{Code: CodeUnauthorised, Reason: ErrMissingSessionID, TokenRejected: true}
 	errCrossOrigin     = &Error{Code: CodeCrossOriginRequest, Reason: ErrCrossOrigin}
 	errDuplicateAuthz  = &Error{Code: CodeInvalidRequest, Reason: ErrDuplicateAuthorization}
 	errKeysUnavailable = &Error{Code: CodeKeysUnavailable, Reason: ErrKeySetNotLoaded, TokenRejected: true}
