@@ -2,7 +2,7 @@ package sessionguard_test
 
 // Helpers of the key-set tests (keystore, refresher, JWKS loader, key
 // loader and key source tests): a guard over one source, minting, polling
-// with deadlines, fake transports and a settable clock.
+// with deadlines, fake transports and with sgtest.Clock as the settable clock.
 
 import (
 	"bytes"
@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,13 +153,6 @@ func jwksOf(keys ...map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{"keys": keys})
 	return b
 }
-
-// fakeClock is a goroutine-safe clock that tests move by hand.
-type fakeClock struct{ off atomic.Int64 }
-
-func (c *fakeClock) now() time.Time              { return time.Now().Add(time.Duration(c.off.Load())) }
-func (c *fakeClock) advance(d time.Duration)     { c.off.Add(int64(d)) }
-func (c *fakeClock) option() sessionguard.Option { return sessionguard.WithClock(c.now) }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
 

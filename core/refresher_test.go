@@ -341,12 +341,12 @@ func TestKeySetUnknownKidFlood(t *testing.T) {
 		a := sgtest.NewKey("ES256", "a")
 		srv := sgtest.NewJWKSServer(a)
 		t.Cleanup(srv.Close)
-		clk := &fakeClock{}
-		v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL()), clk.option()) // default 30 s min interval
+		clk := sgtest.NewClock(time.Now())
+		v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL()), sessionguard.WithClock(clk.Now)) // default 30 s min interval
 		ready(t, v, 5*time.Second)
 		// The set is stale enough for one unknown-kid refresh; a slow server
 		// makes the 200 requests pile up on the same fetch.
-		clk.advance(sessionguard.DefaultMinRefreshInterval + time.Second)
+		clk.Advance(sessionguard.DefaultMinRefreshInterval + time.Second)
 		srv.SetDelay(150 * time.Millisecond)
 		before := srv.Fetches()
 		flood(t, g, a)
@@ -511,8 +511,8 @@ func TestKeySetRotationNoStore(t *testing.T) {
 	srv := sgtest.NewJWKSServer(a)
 	t.Cleanup(srv.Close)
 	srv.SetHeader("Cache-Control", "no-store")
-	clk := &fakeClock{}
-	v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL()), clk.option()) // default 30 s min interval
+	clk := sgtest.NewClock(time.Now())
+	v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL()), sessionguard.WithClock(clk.Now)) // default 30 s min interval
 	ready(t, v, 5*time.Second)
 	mustVerify(t, g, mint(a))
 
@@ -532,7 +532,7 @@ func TestKeySetRotationNoStore(t *testing.T) {
 	if got := srv.Fetches() - before; got != 1 {
 		t.Fatalf("a second unknown kid within the min interval fetched (%d fetches)", got)
 	}
-	clk.advance(sessionguard.DefaultMinRefreshInterval)
+	clk.Advance(sessionguard.DefaultMinRefreshInterval)
 	mustVerify(t, g, mint(c))
 	mustVerify(t, g, mint(a))
 }
