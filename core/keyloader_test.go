@@ -1,9 +1,10 @@
 package sessionguard_test
 
-// Key loader tests (FromLoader in keysource.go, driven by refresher.go): an
-// application's own KeyLoader gets the scheduler of a remote JWKS — first
-// load in the background, refresh on an unknown kid, last good set kept on
-// failure, Ready, Close — and its keys are judged like those of a JWK Set.
+// Key loader tests (FromLoader in keysource.go, keyloader.go, scheduled by
+// refresher.go): an application's own KeyLoader gets the scheduler of a
+// remote JWKS — first load in the background, refresh on an unknown kid,
+// last good set kept on failure, Ready, Close — and its keys are judged like
+// those of a JWK Set.
 
 import (
 	"context"

@@ -2,7 +2,6 @@ package sessionguard
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -253,39 +252,4 @@ func (f *refresher) logFailure(ctx context.Context, err error, fails int, keepin
 	f.log.LogAttrs(ctx, level, "sessionguard: key set load failed",
 		slog.String("source", f.src.describe()), slog.String("error", reason),
 		slog.Int("consecutive_failures", fails), slog.Bool("keeping_previous_keys", keeping))
-}
-
-// userLoader adapts an application's KeyLoader: its keys are judged like
-// those of a JWK Set.
-type userLoader struct {
-	l       KeyLoader
-	maxKeys int
-}
-
-func (u userLoader) describe() string { return fmt.Sprintf("key loader %T", u.l) }
-
-func (u userLoader) load(ctx context.Context) ([]*jose.Key, time.Duration, error) {
-	pks, maxAge, err := u.l.LoadKeys(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, 0, &loadError{source: "key loader", class: "timed out", cause: err}
-		}
-		return nil, 0, &loadError{source: "key loader", class: "failed", cause: err}
-	}
-	if len(pks) > u.maxKeys {
-		pks = pks[:u.maxKeys]
-	}
-	keys := make([]*jose.Key, 0, len(pks))
-	for _, pk := range pks {
-		if k, err := jose.FromPublic(pk.ID, pk.Algorithm, pk.Key); err == nil {
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
-		return nil, 0, &loadError{source: "key loader", class: "no usable key"}
-	}
-	if maxAge <= 0 {
-		maxAge = -1 // the source's refresh interval
-	}
-	return keys, maxAge, nil
 }
