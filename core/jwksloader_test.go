@@ -459,6 +459,18 @@ func TestKeySetDiagnostics(t *testing.T) {
 		{"parse error", func(t *testing.T) *sessionguard.KeySource {
 			return sessionguard.RemoteJWKS(served(t, func(s *sgtest.JWKSServer) { s.SetBody([]byte("<html>secret page</html>")) }))
 		}, "parse error: body is not a JWK Set"},
+		{"redirect loop", func(t *testing.T) *sessionguard.KeySource {
+			return sessionguard.RemoteJWKS(served(t, func(s *sgtest.JWKSServer) {
+				s.SetStatus(http.StatusFound)
+				s.SetHeader("Location", "/jwks.json")
+			}))
+		}, "too many redirects"},
+		{"redirect to plain http elsewhere", func(t *testing.T) *sessionguard.KeySource {
+			return sessionguard.RemoteJWKS(served(t, func(s *sgtest.JWKSServer) {
+				s.SetStatus(http.StatusFound)
+				s.SetHeader("Location", "http://example.com/jwks")
+			}))
+		}, "redirect to a plain-http URL refused"},
 		{"no usable key", func(t *testing.T) *sessionguard.KeySource {
 			return sessionguard.RemoteJWKS(served(t, func(s *sgtest.JWKSServer) { s.SetBody(jwksOf(oct)) }))
 		}, "no usable key in the JWK Set"},

@@ -245,7 +245,7 @@ func (f *refresher) logFailure(ctx context.Context, err error, fails int, keepin
 	if !f.log.Enabled(ctx, level) {
 		return
 	}
-	reason := err.Error()
+	reason := "load failed" // every loader returns *loadError; never log foreign text
 	if le, ok := err.(*loadError); ok {
 		reason = le.source + ": " + le.class
 	}
