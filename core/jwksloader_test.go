@@ -12,6 +12,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -439,9 +441,11 @@ func TestKeySetDiagnostics(t *testing.T) {
 			return sessionguard.RemoteJWKS("https://jwks.invalid/keys") // RFC 2606: never resolves
 		}, "DNS lookup failed"},
 		{"TLS", func(t *testing.T) *sessionguard.KeySource {
-			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = w.Write(sgtest.JWKS(sgtest.NewKey("ES256", "a")))
 			}))
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+			srv.StartTLS()
 			t.Cleanup(srv.Close)
 			return sessionguard.RemoteJWKS(srv.URL + "/jwks.json") // its certificate is not trusted
 		}, "TLS handshake failed"},
