@@ -22,9 +22,17 @@ import (
 // key count, the https rule on the URL and on every redirect. When to fetch
 // is the refresher's business; the fetch timeout arrives in ctx.
 type jwksLoader struct {
-	url              string
-	client           *http.Client
-	maxBody, maxKeys int
+	url     string
+	get     *httpGetter
+	maxKeys int
+}
+
+// httpGetter is the one HTTP GET of every remote source (a JWK Set, an
+// OpenID Provider configuration): the https rule on every redirect, a
+// capped body, failures classified in sessionguard's own words.
+type httpGetter struct {
+	client  *http.Client
+	maxBody int
 }
 
 // Redirect refusals, told apart when a failure is classified.
@@ -34,7 +42,7 @@ var (
 	errRedirectInsecure  = errors.New("redirect to a URL the https rule refuses")
 )
 
-func newJWKSLoader(rawURL string, cfg remoteConfig) *jwksLoader {
+func newHTTPGetter(cfg remoteConfig) *httpGetter {
 	base := cfg.client
 	if base == nil {
 		base = &http.Client{Transport: http.DefaultTransport}
@@ -65,68 +73,86 @@ func newJWKSLoader(rawURL string, cfg remoteConfig) *jwksLoader {
 		}
 		return nil
 	}
-	return &jwksLoader{url: rawURL, client: &c, maxBody: cfg.maxBody, maxKeys: cfg.maxKeys}
+	return &httpGetter{client: &c, maxBody: cfg.maxBody}
+}
+
+func newJWKSLoader(rawURL string, cfg remoteConfig) *jwksLoader {
+	return &jwksLoader{url: rawURL, get: newHTTPGetter(cfg), maxKeys: cfg.maxKeys}
 }
 
 func (l *jwksLoader) describe() string { return redactURL(l.url) }
 
-func fetchFailure(class string) *loadError { return &loadError{source: "JWKS fetch", class: class} }
+func fetchFailure(kind FetchResult, class string) *loadError {
+	return &loadError{source: "JWKS fetch", kind: kind, class: class}
+}
 
 func (l *jwksLoader) load(ctx context.Context) ([]*jose.Key, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.url, nil)
-	if err != nil {
-		return nil, 0, fetchFailure("cannot build the request")
-	}
-	req.Header.Set("Accept", "application/jwk-set+json, application/json")
-	resp, err := l.client.Do(req)
-	if err != nil {
-		return nil, 0, fetchFailure(classifyRequestError(ctx, err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, 0, fetchFailure("HTTP status " + strconv.Itoa(resp.StatusCode))
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(l.maxBody)+1))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, 0, fetchFailure("timed out reading the body")
-		}
-		return nil, 0, fetchFailure("reading the body failed")
-	}
-	if len(body) > l.maxBody {
-		return nil, 0, fetchFailure(fmt.Sprintf("body too large (over %d bytes)", l.maxBody))
+	body, hdr, lerr := l.get.fetch(ctx, l.url, "application/jwk-set+json, application/json")
+	if lerr != nil {
+		lerr.source = "JWKS fetch"
+		return nil, 0, lerr
 	}
 	keys, _, err := jose.ParseSet(body, l.maxKeys)
 	if err != nil {
-		return nil, 0, fetchFailure("parse error: body is not a JWK Set")
+		return nil, 0, fetchFailure(FetchParseError, "parse error: body is not a JWK Set")
 	}
 	if len(keys) == 0 {
-		return nil, 0, fetchFailure("no usable key in the JWK Set")
+		return nil, 0, fetchFailure(FetchNoUsableKey, "no usable key in the JWK Set")
 	}
-	return keys, maxAge(resp.Header.Values("Cache-Control")), nil
+	return keys, maxAge(hdr.Values("Cache-Control")), nil
+}
+
+// fetch GETs rawURL and returns its body (at most maxBody bytes) and
+// headers, or a classified failure whose source the caller names.
+func (g *httpGetter) fetch(ctx context.Context, rawURL, accept string) ([]byte, http.Header, *loadError) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, nil, &loadError{kind: FetchRequestFailed, class: "cannot build the request"}
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := g.client.Do(req)
+	if err != nil {
+		kind, class := classifyRequestError(ctx, err)
+		return nil, nil, &loadError{kind: kind, class: class}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, &loadError{kind: FetchHTTPStatus, class: "HTTP status " + strconv.Itoa(resp.StatusCode)}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(g.maxBody)+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, &loadError{kind: FetchTimeout, class: "timed out reading the body"}
+		}
+		return nil, nil, &loadError{kind: FetchRequestFailed, class: "reading the body failed"}
+	}
+	if len(body) > g.maxBody {
+		return nil, nil, &loadError{kind: FetchTooLarge, class: fmt.Sprintf("body too large (over %d bytes)", g.maxBody)}
+	}
+	return body, resp.Header, nil
 }
 
 // classifyRequestError names why a request failed, in words of our own:
 // the error's text is the library's and may quote the server.
-func classifyRequestError(ctx context.Context, err error) string {
+func classifyRequestError(ctx context.Context, err error) (FetchResult, string) {
 	switch {
 	case errors.Is(err, errRedirectDowngrade):
-		return "redirect from https to http refused"
+		return FetchRedirectRefused, "redirect from https to http refused"
 	case errors.Is(err, errRedirectInsecure):
-		return "redirect to a plain-http URL refused"
+		return FetchRedirectRefused, "redirect to a plain-http URL refused"
 	case errors.Is(err, errTooManyRedirects):
-		return "too many redirects"
+		return FetchRedirectRefused, "too many redirects"
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) && !dnsErr.IsTimeout {
-		return "DNS lookup failed"
+		return FetchDNS, "DNS lookup failed"
 	}
 	var netErr net.Error
 	if ctx.Err() != nil || (errors.As(err, &netErr) && netErr.Timeout()) {
-		return "timed out"
+		return FetchTimeout, "timed out"
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) {
-		return "connection refused"
+		return FetchConnectionRefused, "connection refused"
 	}
 	var (
 		certErr   *tls.CertificateVerificationError
@@ -138,12 +164,12 @@ func classifyRequestError(ctx context.Context, err error) string {
 	)
 	if errors.As(err, &certErr) || errors.As(err, &recordErr) || errors.As(err, &alertErr) ||
 		errors.As(err, &unknownCA) || errors.As(err, &hostErr) || errors.As(err, &invalid) {
-		return "TLS handshake failed"
+		return FetchTLS, "TLS handshake failed"
 	}
 	if errors.Is(err, syscall.ECONNRESET) {
-		return "connection reset"
+		return FetchRequestFailed, "connection reset"
 	}
-	return "request failed"
+	return FetchRequestFailed, "request failed"
 }
 
 // allowedURL applies the https rule.

@@ -21,9 +21,9 @@ func (u userLoader) load(ctx context.Context) ([]*jose.Key, time.Duration, error
 	pks, maxAge, err := u.l.LoadKeys(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, 0, &loadError{source: "key loader", class: "timed out", cause: err}
+			return nil, 0, &loadError{source: "key loader", kind: FetchTimeout, class: "timed out", cause: err}
 		}
-		return nil, 0, &loadError{source: "key loader", class: "failed", cause: err}
+		return nil, 0, &loadError{source: "key loader", kind: FetchLoaderFailed, class: "failed", cause: err}
 	}
 	if len(pks) > u.maxKeys {
 		pks = pks[:u.maxKeys]
@@ -35,7 +35,7 @@ func (u userLoader) load(ctx context.Context) ([]*jose.Key, time.Duration, error
 		}
 	}
 	if len(keys) == 0 {
-		return nil, 0, &loadError{source: "key loader", class: "no usable key"}
+		return nil, 0, &loadError{source: "key loader", kind: FetchNoUsableKey, class: "no usable key"}
 	}
 	if maxAge <= 0 {
 		maxAge = -1 // the source's refresh interval

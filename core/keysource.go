@@ -19,7 +19,7 @@ const (
 )
 
 // KeySource supplies the keys that verify tokens. Build one with [RemoteJWKS],
-// [FromLoader], [StaticJWKS], [PublicKeys] or [HMACSecret] and hand it to
+// [OIDCDiscovery], [FromLoader], [StaticJWKS], [PublicKeys] or [HMACSecret] and hand it to
 // [WithIssuer] (keys bound to one issuer: the recommended form) or
 // [WithKeySource] (keys for tokens of any issuer). Errors in a source surface
 // from [New].
@@ -50,6 +50,7 @@ const (
 	sourceKeys
 	sourceSecret
 	sourceLoader
+	sourceDiscovery
 )
 
 // PublicKey is one explicit verification key for [PublicKeys].

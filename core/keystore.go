@@ -132,6 +132,15 @@ func newStore(src *KeySource, log *slog.Logger, now func() time.Time) (*keyStore
 			return nil, err
 		}
 		st.remote = newRefresher(st, newJWKSLoader(src.url, src.remote), src.remote, log, now)
+	case sourceDiscovery:
+		if err := src.remote.validate(); err != nil {
+			return nil, err
+		}
+		docURL, err := discoveryURL(src.url, src.remote.insecure)
+		if err != nil {
+			return nil, err
+		}
+		st.remote = newRefresher(st, newDiscoveryLoader(src.url, docURL, src.remote), src.remote, log, now)
 	case sourceLoader:
 		if src.loader == nil {
 			return nil, errors.New("FromLoader: nil KeyLoader")
@@ -175,7 +184,7 @@ func newStore(src *KeySource, log *slog.Logger, now func() time.Time) (*keyStore
 		}
 		st.replace([]*jose.Key{k})
 	default:
-		return nil, errors.New("zero KeySource: build one with RemoteJWKS, FromLoader, StaticJWKS, PublicKeys or HMACSecret")
+		return nil, errors.New("zero KeySource: build one with RemoteJWKS, OIDCDiscovery, FromLoader, StaticJWKS, PublicKeys or HMACSecret")
 	}
 	return st, nil
 }

@@ -108,6 +108,7 @@ type config struct {
 	logger       *slog.Logger
 	now          func() time.Time
 	route        routeConfig
+	ext          extConfig // presets.go: presets, session-id claim, observer
 }
 
 type routeConfig struct {

@@ -32,8 +32,9 @@ type loader interface {
 // application's KeyLoader error, so that errors.Is can find it in the error
 // of [Verifier.Ready]; it is never logged.
 type loadError struct {
-	source string // "JWKS fetch" or "key loader"
-	class  string // "connection refused", "HTTP status 503", ...
+	source string      // "JWKS fetch", "OIDC discovery" or "key loader"
+	kind   FetchResult // the low-cardinality class an Observer sees
+	class  string      // "connection refused", "HTTP status 503", ...
 	cause  error
 }
 
@@ -55,6 +56,7 @@ type refresher struct {
 	cfg   remoteConfig
 	log   *slog.Logger
 	now   func() time.Time
+	obs   Observer // nil: no events
 
 	mu      sync.Mutex
 	cur     *flight
@@ -135,7 +137,7 @@ func (f *refresher) start(ctx context.Context, forKid bool) *flight {
 	f.wg.Add(1) // under mu: see wait
 	go func() {
 		defer f.wg.Done()
-		f.loadOnce(ctx, fl)
+		f.loadOnce(ctx, fl, forKid)
 	}()
 	return fl
 }
@@ -176,9 +178,16 @@ func (f *refresher) lastFailure() error {
 	return f.lastErr
 }
 
-func (f *refresher) loadOnce(ctx context.Context, fl *flight) {
+func (f *refresher) loadOnce(ctx context.Context, fl *flight, forKid bool) {
 	f.loads.Add(1)
+	var began time.Time
+	if f.obs != nil {
+		began = time.Now() // wall clock: f.now may be a test's settable clock
+	}
 	keys, maxAge, err := f.guardedLoad(ctx)
+	if f.obs != nil && (err == nil || ctx.Err() == nil) {
+		f.report(time.Since(began), len(keys), err, forKid)
+	}
 	now := f.now()
 	f.mu.Lock()
 	loaded := f.store.current() != nil
@@ -211,6 +220,23 @@ func (f *refresher) loadOnce(ctx context.Context, fl *flight) {
 	}
 }
 
+// report sends the load's event to the observer. The event names the
+// store's first issuer (configuration) and the failure's class, nothing else.
+func (f *refresher) report(d time.Duration, n int, err error, forKid bool) {
+	ev := KeyFetchEvent{Result: FetchOK, Duration: d, Keys: n, UnknownKid: forKid}
+	if len(f.store.names) > 0 {
+		ev.Issuer = f.store.names[0]
+	}
+	if err != nil {
+		ev.Keys = 0
+		ev.Result = FetchLoaderFailed
+		if le, ok := err.(*loadError); ok && le.kind != "" {
+			ev.Result = le.kind
+		}
+	}
+	observeKeyFetch(f.obs, ev)
+}
+
 // interval is how long keys with the given max age are used: the periodic
 // interval without one, otherwise max age clamped to [min, max].
 func (f *refresher) interval(maxAge time.Duration) time.Duration {
@@ -227,7 +253,7 @@ func (f *refresher) guardedLoad(ctx context.Context) (keys []*jose.Key, maxAge t
 	defer cancel()
 	defer func() {
 		if recover() != nil {
-			keys, maxAge, err = nil, 0, &loadError{source: "key loader", class: "panicked"}
+			keys, maxAge, err = nil, 0, &loadError{source: "key loader", kind: FetchPanicked, class: "panicked"}
 		}
 	}()
 	return f.src.load(ctx)

@@ -33,6 +33,8 @@ type Verifier struct {
 	route        routeConfig
 	responses    responses
 	cache        *tokenCache // nil when off
+	observer     Observer    // nil: no events (observer.go)
+	sidClaim     string      // "" : the session id is "sid" (sessionid.go)
 
 	cancel context.CancelFunc
 	bg     context.Context
@@ -67,6 +69,10 @@ func New(opts ...Option) (*Verifier, error) {
 		now:          c.now,
 		route:        c.route,
 		responses:    newResponses(c.realm, c.retryAfter),
+		observer:     c.ext.observer,
+	}
+	if c.ext.sidClaim != "sid" {
+		v.sidClaim = c.ext.sidClaim
 	}
 	hasSecret, err := v.buildKeyStores(c)
 	if err != nil {
@@ -89,7 +95,6 @@ func readOptions(opts []Option) (*config, error) {
 	c := &config{
 		leeway:       DefaultLeeway,
 		maxTokenSize: DefaultMaxTokenSize,
-		cookies:      []string{DefaultCookieName},
 		realm:        DefaultRealm,
 		retryAfter:   DefaultRetryAfter,
 	}
@@ -100,6 +105,12 @@ func readOptions(opts []Option) (*config, error) {
 		if err := o.applyVerifier(c); err != nil {
 			return nil, fmt.Errorf("sessionguard: %w", err)
 		}
+	}
+	if err := c.ext.resolve(c); err != nil {
+		return nil, fmt.Errorf("sessionguard: %w", err)
+	}
+	if c.cookies == nil { // neither WithCookie nor a preset named one
+		c.cookies = []string{DefaultCookieName}
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
@@ -128,12 +139,18 @@ func (v *Verifier) buildKeyStores(c *config) (hasSecret bool, err error) {
 		if err != nil {
 			return nil, err
 		}
+		if st.remote != nil {
+			st.remote.obs = c.ext.observer
+		}
 		built[src] = st
 		v.stores = append(v.stores, st)
 		hasSecret = hasSecret || src.kind == sourceSecret
 		return st, nil
 	}
 	if c.unbound != nil {
+		if c.unbound.kind == sourceDiscovery {
+			return false, errors.New("sessionguard: an OIDCDiscovery key source must be bound to its issuer with WithIssuer (or use OIDC)")
+		}
 		st, err := store(c.unbound)
 		if err != nil {
 			return false, fmt.Errorf("sessionguard: key source: %w", err)
@@ -145,6 +162,9 @@ func (v *Verifier) buildKeyStores(c *config) (hasSecret bool, err error) {
 	v.issuerNames = make(map[string]string, len(c.issuers))
 	for _, iss := range c.issuerOrder {
 		v.issuerNames[iss] = iss
+		if src := c.issuers[iss]; src.kind == sourceDiscovery && src.url != iss {
+			return false, fmt.Errorf("sessionguard: issuer %q: its OIDCDiscovery key source is for issuer %q", iss, src.url)
+		}
 		st, err := store(c.issuers[iss])
 		if err != nil {
 			return false, fmt.Errorf("sessionguard: issuer %q: %w", iss, err)
