@@ -258,6 +258,7 @@ type JWKSServer struct {
 	status  int
 	delay   time.Duration
 	header  http.Header
+	path    string // "" serves every path; else only this one (404 elsewhere)
 	fetches atomic.Int64
 }
 
@@ -268,7 +269,20 @@ func NewJWKSServer(keys ...*Key) *JWKSServer {
 	return s
 }
 
+// NewJWKSServerAt serves JWKS(keys...) at path only (a provider's
+// documented JWKS path, e.g. "/.well-known/jwks") and answers 404 elsewhere,
+// so a test fails when a client asks at the wrong path. URL includes path.
+func NewJWKSServerAt(path string, keys ...*Key) *JWKSServer {
+	s := &JWKSServer{body: JWKS(keys...), status: http.StatusOK, header: http.Header{}, path: path}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
 func (s *JWKSServer) serve(w http.ResponseWriter, r *http.Request) {
+	if s.path != "" && r.URL.Path != s.path {
+		http.NotFound(w, r)
+		return
+	}
 	s.fetches.Add(1)
 	s.mu.Lock()
 	body, status, delay := s.body, s.status, s.delay
@@ -288,8 +302,14 @@ func (s *JWKSServer) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// URL of the key set.
-func (s *JWKSServer) URL() string { return s.Server.URL + "/jwks.json" }
+// URL of the key set: the server's URL and its path ("/jwks.json" for
+// [NewJWKSServer]).
+func (s *JWKSServer) URL() string {
+	if s.path != "" {
+		return s.Server.URL + s.path
+	}
+	return s.Server.URL + "/jwks.json"
+}
 
 // SetKeys replaces the served set.
 func (s *JWKSServer) SetKeys(keys ...*Key) { s.SetBody(JWKS(keys...)) }
