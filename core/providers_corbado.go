@@ -146,7 +146,8 @@ type CorbadoClaims struct {
 	Email string `json:"email"`
 	// PhoneNumber is the user's phone number.
 	PhoneNumber string `json:"phone_number"`
-	// Orig is the identifier the user logged in with (email or phone).
+	// Orig is Corbado's "orig" claim, passed on as given (the login
+	// identifier the token originates from; docs/providers.md).
 	Orig string `json:"orig"`
 }
 
