@@ -133,7 +133,8 @@ func (i *Issuer) Close() error {
 // encode ([ErrInvalidPayload]) stores nothing; a store failure
 // ([ErrStoreUnavailable]) leaves nothing half-written (the row is the only
 // write, and it is atomic).
-func (i *Issuer) Create(ctx context.Context, subject string, payload map[string]any, dev Device) (*Tokens, error) {
+func (i *Issuer) Create(ctx context.Context, subject string, payload map[string]any, dev Device) (_ *Tokens, err error) {
+	defer i.observe(sessionguard.IssuerCreate, i.opStart(), &err)
 	if err := checkSubject(subject); err != nil {
 		return nil, err
 	}
@@ -191,7 +192,8 @@ const maxSwapAttempts = 1000
 // [ErrTokenTheft] (row 3: the session has been revoked, the theft hook ran),
 // [ErrStoreUnavailable] (nothing was decided). The refresh is answered only
 // after the store recorded it, so an answered success survives a crash.
-func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Tokens, error) {
+func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (_ *Tokens, err error) {
+	defer i.observe(sessionguard.IssuerRefresh, i.opStart(), &err)
 	rt, ok := parseRefreshToken(refreshToken)
 	if !ok {
 		return nil, refused(ErrInvalidRefreshToken, "malformed")
@@ -281,7 +283,9 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Tokens, err
 // theft revokes the session of a replayed token (row 3), runs the hook once
 // per session, and logs without tokens.
 func (i *Issuer) theft(ctx context.Context, rec *Record, now time.Time) error {
+	began := i.opStart()
 	ok, err := i.store.Revoke(ctx, rec.Handle, now)
+	defer i.observe(sessionguard.IssuerTheft, began, &err) // ok: the family is revoked
 	if err != nil {
 		return storeErr("revoke", err)
 	}
@@ -302,7 +306,8 @@ func (i *Issuer) theft(ctx context.Context, rec *Record, now time.Time) error {
 // then on, and routes with the revocation check refuse its access tokens at
 // once in this process and within 2 s in others. Revoking a revoked session
 // is a no-op; an unknown handle is [ErrNotFound].
-func (i *Issuer) Revoke(ctx context.Context, handle string) error {
+func (i *Issuer) Revoke(ctx context.Context, handle string) (err error) {
+	defer i.observe(sessionguard.IssuerRevoke, i.opStart(), &err)
 	if handle == "" {
 		return ErrNotFound
 	}
@@ -328,7 +333,8 @@ func (i *Issuer) Revoke(ctx context.Context, handle string) error {
 }
 
 // RevokeAll ends every live session of subject (logout everywhere).
-func (i *Issuer) RevokeAll(ctx context.Context, subject string) error {
+func (i *Issuer) RevokeAll(ctx context.Context, subject string) (err error) {
+	defer i.observe(sessionguard.IssuerRevoke, i.opStart(), &err)
 	if err := checkSubject(subject); err != nil {
 		return err
 	}
@@ -339,7 +345,8 @@ func (i *Issuer) RevokeAll(ctx context.Context, subject string) error {
 // the caller's own). keep must be a session of subject, otherwise
 // [ErrNotFound] and nothing is revoked: a mistaken empty or foreign handle
 // never turns this into RevokeAll.
-func (i *Issuer) RevokeOthers(ctx context.Context, subject, keep string) error {
+func (i *Issuer) RevokeOthers(ctx context.Context, subject, keep string) (err error) {
+	defer i.observe(sessionguard.IssuerRevoke, i.opStart(), &err)
 	if err := checkSubject(subject); err != nil {
 		return err
 	}
@@ -397,7 +404,8 @@ func (i *Issuer) List(ctx context.Context, subject, current string) ([]SessionIn
 // (RefreshToken empty; docs/lifecycle.md §4). Other sessions of the subject
 // are untouched; later refreshes carry the new payload. An unknown, revoked
 // or expired session is [ErrNotFound].
-func (i *Issuer) UpdatePayload(ctx context.Context, handle string, payload map[string]any) (*Tokens, error) {
+func (i *Issuer) UpdatePayload(ctx context.Context, handle string, payload map[string]any) (_ *Tokens, err error) {
+	defer i.observe(sessionguard.IssuerUpdate, i.opStart(), &err)
 	p, err := i.encodePayload(payload)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	sessionguard "github.com/sessionguard/sessionguard/core"
 )
 
 // Defaults (docs/lifecycle.md §1, §3, §5).
@@ -63,6 +65,7 @@ type config struct {
 	masterKey  []byte
 	maxPayload int
 	theftHook  func(context.Context, Theft)
+	observer   sessionguard.Observer // observe.go; nil: no events
 	now        func() time.Time
 	log        *slog.Logger
 
