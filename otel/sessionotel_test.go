@@ -52,7 +52,7 @@ func collect(t *testing.T, r *sdkmetric.ManualReader) map[string]metricdata.Metr
 func key(set attribute.Set) string {
 	var b strings.Builder
 	for _, kv := range set.ToSlice() {
-		b.WriteString(string(kv.Key) + "=" + kv.Value.Emit() + ",")
+		b.WriteString(string(kv.Key) + "=" + kv.Value.String() + ",")
 	}
 	return b.String()
 }
