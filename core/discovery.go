@@ -120,32 +120,44 @@ func (d *discoveryLoader) discover(ctx context.Context) (*jwksLoader, error) {
 		lerr.source = "OIDC discovery"
 		return nil, lerr
 	}
+	jwksURI, lerr := parseDiscovery(body, d.issuer, strings.HasPrefix(d.docURL, "https:"), d.cfg.insecure)
+	if lerr != nil {
+		return nil, lerr
+	}
+	return &jwksLoader{url: jwksURI, get: d.get, maxKeys: d.cfg.maxKeys}, nil
+}
+
+// parseDiscovery reads an OpenID Provider configuration document and returns
+// its "jwks_uri" once "issuer" matched issuer exactly and the URI passed the
+// https rule (overHTTPS: the document itself came over https, so plain http
+// is refused even for a loopback host).
+func parseDiscovery(body []byte, issuer string, overHTTPS, insecure bool) (string, *loadError) {
 	// Members are looked up by their exact names: encoding/json's
 	// case-insensitive field matching would accept "Issuer".
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
-		return nil, discoveryFailure(FetchParseError, "parse error: body is not a JSON object")
+		return "", discoveryFailure(FetchParseError, "parse error: body is not a JSON object")
 	}
 	var iss, jwksURI string
 	if raw, ok := doc["issuer"]; !ok || json.Unmarshal(raw, &iss) != nil {
-		return nil, discoveryFailure(FetchParseError, `parse error: no "issuer" string`)
+		return "", discoveryFailure(FetchParseError, `parse error: no "issuer" string`)
 	}
-	if iss != d.issuer {
+	if iss != issuer {
 		// The document's value is not echoed: it is the server's text.
-		return nil, discoveryFailure(FetchDiscoveryRefused, "issuer mismatch: the document names another issuer than the configured one")
+		return "", discoveryFailure(FetchDiscoveryRefused, "issuer mismatch: the document names another issuer than the configured one")
 	}
 	if raw, ok := doc["jwks_uri"]; !ok || json.Unmarshal(raw, &jwksURI) != nil || jwksURI == "" {
-		return nil, discoveryFailure(FetchParseError, `parse error: no "jwks_uri" string`)
+		return "", discoveryFailure(FetchParseError, `parse error: no "jwks_uri" string`)
 	}
 	u, err := url.Parse(jwksURI)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return nil, discoveryFailure(FetchDiscoveryRefused, "jwks_uri is not an absolute URL")
+		return "", discoveryFailure(FetchDiscoveryRefused, "jwks_uri is not an absolute URL")
 	}
-	if strings.HasPrefix(d.docURL, "https:") && u.Scheme != "https" {
-		return nil, discoveryFailure(FetchDiscoveryRefused, "jwks_uri refused: plain http named by a document fetched over https")
+	if overHTTPS && u.Scheme != "https" {
+		return "", discoveryFailure(FetchDiscoveryRefused, "jwks_uri refused: plain http named by a document fetched over https")
 	}
-	if allowedURL(u, d.cfg.insecure) != nil {
-		return nil, discoveryFailure(FetchDiscoveryRefused, "jwks_uri refused: it must use https unless the host is loopback")
+	if allowedURL(u, insecure) != nil {
+		return "", discoveryFailure(FetchDiscoveryRefused, "jwks_uri refused: it must use https unless the host is loopback")
 	}
-	return &jwksLoader{url: jwksURI, get: d.get, maxKeys: d.cfg.maxKeys}, nil
+	return jwksURI, nil
 }
