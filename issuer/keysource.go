@@ -14,4 +14,4 @@ func (i *Issuer) newKeySource() *sessionguard.KeySource {
 // the last access lifetime is refused (docs/lifecycle.md §4). Fed at once by
 // this process and within 2 s by others sharing the store; no store round
 // trip per request, no allocation.
-func (i *Issuer) Revocations() interface{ Revoked(sid string) bool } { return i.revs }
+func (i *Issuer) Revocations() sessionguard.RevocationChecker { return i.revs }
