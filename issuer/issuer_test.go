@@ -354,5 +354,3 @@ func TestLooksLikeRefreshToken(t *testing.T) {
 		t.Fatalf("Refresh(access token) = %v", err)
 	}
 }
-
-
