@@ -16,6 +16,8 @@ import (
 	"errors"
 	"log/slog"
 	"math/big"
+
+	sessionguard "github.com/sessionguard/sessionguard/core"
 	"time"
 )
 
@@ -28,6 +30,7 @@ type keyConfig struct {
 }
 
 type keyManager struct {
+	pub    crypto.PublicKey
 	alg    string
 	kid    string
 	signer crypto.Signer
@@ -45,7 +48,7 @@ func newKeyManager(_ Store, c keyConfig) (*keyManager, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.signer = k
+		m.signer, m.pub = k, &k.PublicKey
 		x, y := make([]byte, 32), make([]byte, 32)
 		k.X.FillBytes(x)
 		k.Y.FillBytes(y)
@@ -55,14 +58,14 @@ func newKeyManager(_ Store, c keyConfig) (*keyManager, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.signer = priv
+		m.signer, m.pub = priv, pub
 		jwk["kty"], jwk["crv"], jwk["x"] = "OKP", "Ed25519", b64(pub)
 	case "RS256":
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
 			return nil, err
 		}
-		m.signer = k
+		m.signer, m.pub = k, &k.PublicKey
 		jwk["kty"], jwk["n"], jwk["e"] = "RSA", b64(k.N.Bytes()), b64(big.NewInt(int64(k.E)).Bytes())
 	default:
 		return nil, errors.New("unknown algorithm")
@@ -107,3 +110,11 @@ func (m *keyManager) sign(_ context.Context, claims []byte) (string, error) {
 }
 
 func (m *keyManager) jwks() ([]byte, time.Duration) { return m.doc, m.maxAge }
+
+type placeholderLoader struct{ m *keyManager }
+
+func (l placeholderLoader) LoadKeys(context.Context) ([]sessionguard.PublicKey, time.Duration, error) {
+	return []sessionguard.PublicKey{{ID: l.m.kid, Algorithm: l.m.alg, Key: l.m.pub}}, l.m.maxAge, nil
+}
+
+func (m *keyManager) loader() sessionguard.KeyLoader { return placeholderLoader{m} }

@@ -2,11 +2,12 @@ package sessionissuer
 
 import sessionguard "github.com/sessionguard/sessionguard/core"
 
-// newKeySource is the in-process key source of [Issuer.KeySource].
+// newKeySource is the in-process key source of [Issuer.KeySource]: the
+// core loads the issuer's published keys from memory on its own schedule
+// (no HTTP fetch), so a rotation reaches in-process verifiers as it reaches
+// remote ones.
 func (i *Issuer) newKeySource() *sessionguard.KeySource {
-	// TODO(core seam): sessionguard.FromLoader(i.keys.loader()) once the core's key loader lands.
-	doc, _ := i.keys.jwks()
-	return sessionguard.StaticJWKS(doc)
+	return sessionguard.FromLoader(i.keys.loader())
 }
 
 // Revocations is the revocation check for core routes
