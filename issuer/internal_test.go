@@ -234,3 +234,36 @@ func TestCloseStopsBackground(t *testing.T) {
 		t.Fatalf("%d revocation watchers left after Close", n)
 	}
 }
+
+// A copy of the database yields no usable token: with the seed from the row
+// one can compute valid tags (without a master key), but the secret's hash
+// still has to match; with a master key not even the tag can be made.
+func TestDatabaseCopyYieldsNoToken(t *testing.T) {
+	for _, master := range [][]byte{nil, make([]byte, 32)} {
+		s := NewMemoryStore()
+		var opts []Option
+		if master != nil {
+			master[0] = 7
+			opts = append(opts, WithMasterKey(master))
+		}
+		i, _ := newTestIssuer(t, s, opts...)
+		ctx := context.Background()
+		tok, _ := i.Create(ctx, "u", nil, Device{})
+		rec, _ := s.Get(ctx, tok.Handle)
+		st, err := decodeRefreshState(rec.Refresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ctr := range []uint64{0, 1} { // the current token, and the next one
+			forged := refreshToken{handle: tok.Handle, counter: ctr}
+			forged.secret[0] = 1
+			forged.tag = macTag(nil, &st.seed, tok.Handle, ctr, &forged.secret) // all a copy knows
+			if got, err := i.Refresh(ctx, forged.String()); !errors.Is(err, ErrInvalidRefreshToken) || got != nil {
+				t.Fatalf("master %v: forged token %d = %v, %v; want UNAUTHORISED", master != nil, ctr, got, err)
+			}
+		}
+		if _, err := i.Refresh(ctx, tok.RefreshToken); err != nil {
+			t.Fatalf("the real token after forgeries: %v", err)
+		}
+	}
+}
