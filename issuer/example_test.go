@@ -26,6 +26,10 @@ func Example() {
 		return
 	}
 	defer iss.Close()
+	if err := iss.Ready(ctx); err != nil { // keys loaded or generated
+		fmt.Println(err)
+		return
+	}
 
 	tok, err := iss.Create(ctx, "user-7", map[string]any{"role": "admin"}, sessionissuer.Device{UserAgent: "curl/8"})
 	if err != nil {

@@ -114,6 +114,11 @@ func New(store Store, opts ...Option) (*Issuer, error) {
 	return i, nil
 }
 
+// Ready waits until the signing keys are loaded (or generated) from the
+// store, or ctx ends. Operations that sign wait for the keys by themselves;
+// call Ready to fail fast at startup or in a readiness probe.
+func (i *Issuer) Ready(ctx context.Context) error { return i.keys.ready(ctx) }
+
 // Close stops the background work (key rotation, revocation feed, expiry
 // sweep) and waits for it. It does not close the store. Idempotent.
 func (i *Issuer) Close() error {
