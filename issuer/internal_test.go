@@ -267,3 +267,76 @@ func TestDatabaseCopyYieldsNoToken(t *testing.T) {
 		}
 	}
 }
+
+// roundTrips counts store calls.
+type roundTrips struct {
+	*MemoryStore
+	n atomic.Int32
+}
+
+func (r *roundTrips) Get(ctx context.Context, h string) (*Record, error) {
+	r.n.Add(1)
+	return r.MemoryStore.Get(ctx, h)
+}
+
+func (r *roundTrips) SwapRefresh(ctx context.Context, h string, v uint64, u RefreshUpdate) (*Record, bool, error) {
+	r.n.Add(1)
+	return r.MemoryStore.SwapRefresh(ctx, h, v, u)
+}
+
+// The common refresh is one store round trip (the cached row's version);
+// a stale cache costs one more, and a refusal is judged on a fresh row.
+func TestRefreshRoundTrips(t *testing.T) {
+	rt := &roundTrips{MemoryStore: NewMemoryStore()}
+	i, clock := newTestIssuer(t, rt)
+	other, _ := newTestIssuer(t, rt.MemoryStore) // another process: its refreshes make i's cache stale
+	ctx := context.Background()
+	tok, _ := i.Create(ctx, "u", nil, Device{})
+	for range 3 {
+		rt.n.Store(0)
+		next, err := i.Refresh(ctx, tok.RefreshToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := rt.n.Load(); n != 1 {
+			t.Fatalf("a refresh took %d round trips, want 1", n)
+		}
+		tok = next
+		clock.Advance(time.Minute)
+	}
+	tok, err := other.Refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.n.Store(0)
+	if _, err := i.Refresh(ctx, tok.RefreshToken); err != nil {
+		t.Fatalf("refresh over a stale cache: %v", err)
+	}
+	if n := rt.n.Load(); n != 2 {
+		t.Fatalf("a refresh over a stale cache took %d round trips, want 2 (failed swap returns the row)", n)
+	}
+	rt.n.Store(0)
+	if _, err := i.Refresh(ctx, tok.RefreshToken[:30]+"AAAA"+tok.RefreshToken[34:]); !errors.Is(err, ErrInvalidRefreshToken) {
+		t.Fatal(err)
+	}
+	if n := rt.n.Load(); n != 0 {
+		t.Fatalf("a token with a wrong tag took %d round trips, want 0 (the cached seed decides)", n)
+	}
+	// Any other refusal is judged on a fresh row.
+	first, err := i.Refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range MaxOutstandingChildren {
+		if _, err := i.Refresh(ctx, tok.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rt.n.Store(0)
+	if _, err := i.Refresh(ctx, first.RefreshToken); !errors.Is(err, ErrInvalidRefreshToken) {
+		t.Fatalf("dropped child = %v", err)
+	}
+	if n := rt.n.Load(); n != 1 {
+		t.Fatalf("a refusal took %d round trips, want 1 (a fresh Get)", n)
+	}
+}

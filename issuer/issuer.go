@@ -235,12 +235,12 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Tokens, err
 			return nil, refused(ErrInvalidRefreshToken, "unreadable session state")
 		}
 		v, which := st.classify(i.cfg.masterKey, &rt, nowMs)
-		if !v.success() && !fresh {
+		if !v.success() && v != verdictForged && !fresh {
 			rec = nil // only a stored row may refuse or accuse
 			continue
 		}
 		switch v {
-		case verdictInvalid:
+		case verdictInvalid, verdictForged:
 			return nil, refused(ErrInvalidRefreshToken, "not issued for this session")
 		case verdictDropped:
 			return nil, refused(ErrInvalidRefreshToken, "superseded by newer refresh tokens")

@@ -52,6 +52,7 @@ type verdict uint8
 
 const (
 	verdictInvalid verdict = iota // row 5: not issued, or unknown
+	verdictForged                 // row 5: the tag is wrong (decidable on any copy of the row: the seed never changes)
 	verdictDropped                // row 4
 	verdictTheft                  // row 3
 	verdictPromote                // row 1
@@ -64,7 +65,10 @@ func (v verdict) success() bool { return v == verdictPromote || v == verdictAnsw
 // which is the index in children (promote) or old (answer; -1: cur).
 func (st *refreshState) classify(master []byte, t *refreshToken, now int64) (v verdict, which int) {
 	tag := macTag(master, &st.seed, t.handle, t.counter, &t.secret)
-	if !hmac.Equal(tag[:], t.tag[:]) || t.counter >= st.next {
+	if !hmac.Equal(tag[:], t.tag[:]) {
+		return verdictForged, 0
+	}
+	if t.counter >= st.next {
 		return verdictInvalid, 0
 	}
 	hash := sha256.Sum256(t.secret[:])
