@@ -93,7 +93,7 @@ func New(store Store, opts ...Option) (*Issuer, error) {
 		cfg: cfg, store: store, keys: km, log: cfg.log,
 		// UTC milliseconds: the precision every store keeps, so a time the
 		// issuer returns is the time a store returns.
-		now: func() time.Time { return cfg.now().UTC().Truncate(time.Millisecond) },
+		now:        func() time.Time { return cfg.now().UTC().Truncate(time.Millisecond) },
 		revs:       newRevocationSet(cfg.accessTTL),
 		cache:      newRowCache(rowCacheSize),
 		accessSecs: int64((cfg.accessTTL + time.Second - 1) / time.Second),

@@ -7,6 +7,8 @@ import sessionguard "github.com/sessionguard/sessionguard/core"
 // (no HTTP fetch), so a rotation reaches in-process verifiers as it reaches
 // remote ones.
 func (i *Issuer) newKeySource() *sessionguard.KeySource {
+	// The published keys, read in process and reloaded as they rotate
+	// (docs/issuer-keys.md).
 	return sessionguard.FromLoader(i.keys.loader())
 }
 
