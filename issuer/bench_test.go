@@ -105,6 +105,9 @@ func BenchmarkVerifyCached(b *testing.B) {
 		h, _ := newHandle()
 		i.revs.add(h, now, now)
 	}
+	if err := i.Ready(ctx); err != nil {
+		b.Fatal(err)
+	}
 	v, err := sessionguard.New(i.VerifierOptions()...)
 	if err != nil {
 		b.Fatal(err)

@@ -452,7 +452,9 @@ func (i *Issuer) KeySource() *sessionguard.KeySource { return i.ks }
 // VerifierOptions are the core verifier options matching this issuer:
 // WithIssuer(iss, [Issuer.KeySource]), WithAudience when configured, and the
 // access and marker cookie names. Every token the issuer signs verifies
-// under them (docs/semantics.md).
+// under them (docs/semantics.md). Build the verifier after [Issuer.Ready]:
+// before the first key ring is loaded the key source has no keys, and the
+// core retries its first load after a second.
 func (i *Issuer) VerifierOptions() []sessionguard.Option {
 	opts := []sessionguard.Option{sessionguard.WithIssuer(i.cfg.issuer, i.ks)}
 	if len(i.cfg.audience) > 0 {

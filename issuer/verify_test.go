@@ -20,13 +20,16 @@ func cookie(name, tok string) sessionguard.MapRequest {
 
 func guardFor(t *testing.T, i *sessionissuer.Issuer, route ...sessionguard.RouteOption) *sessionguard.Guard {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := i.Ready(ctx); err != nil {
+		t.Fatalf("issuer not ready: %v", err)
+	}
 	v, err := sessionguard.New(i.VerifierOptions()...)
 	if err != nil {
 		t.Fatalf("sessionguard.New(VerifierOptions): %v", err)
 	}
 	t.Cleanup(func() { v.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	if err := v.Ready(ctx); err != nil {
 		t.Fatalf("verifier not ready: %v", err)
 	}
