@@ -117,6 +117,39 @@ func BenchmarkVerifyCached(b *testing.B) {
 		b.Fatal(err)
 	}
 	req := sessionguard.MapRequest{Header: map[string][]string{"Authorization": {"Bearer " + tok.AccessToken}}}
+	plain, err := v.Required()
+	if err != nil {
+		b.Fatal(err)
+	}
+	checked, err := v.Required(sessionguard.WithRevocationCheck(i.Revocations()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// interleaved alternates batches of both guards so that load on a
+	// shared machine hits both alike, and reports the ratio.
+	b.Run("interleaved", func(b *testing.B) {
+		const batch = 256
+		var tPlain, tChecked time.Duration
+		b.ReportAllocs()
+		run := func(g *sessionguard.Guard) time.Duration {
+			t0 := time.Now()
+			for range batch {
+				g.Check(ctx, req)
+			}
+			return time.Since(t0)
+		}
+		odd := false
+		for b.Loop() {
+			if odd = !odd; odd { // ABBA: no order effect
+				tPlain += run(plain)
+				tChecked += run(checked)
+			} else {
+				tChecked += run(checked)
+				tPlain += run(plain)
+			}
+		}
+		b.ReportMetric(float64(tChecked)/float64(tPlain), "revocation/plain")
+	})
 	for _, c := range []struct {
 		name string
 		opts []sessionguard.RouteOption

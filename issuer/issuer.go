@@ -335,7 +335,9 @@ func (i *Issuer) Revoke(ctx context.Context, handle string) error {
 	return nil
 }
 
-// RevokeAll ends every live session of subject (logout everywhere).
+// RevokeAll ends every live session of subject (logout everywhere). An
+// empty, oversized or non-UTF-8 subject is [ErrInvalidSubject]; a subject
+// without sessions is no error.
 func (i *Issuer) RevokeAll(ctx context.Context, subject string) error {
 	if err := checkSubject(subject); err != nil {
 		return err
@@ -381,7 +383,8 @@ func (i *Issuer) revokeSubject(ctx context.Context, subject, keep string) error 
 }
 
 // List returns subject's live sessions, newest first (docs/lifecycle.md
-// §4); the one whose handle is current is marked Current.
+// §4); the one whose handle is current is marked Current ("" marks none).
+// An invalid subject is [ErrInvalidSubject].
 func (i *Issuer) List(ctx context.Context, subject, current string) ([]SessionInfo, error) {
 	if err := checkSubject(subject); err != nil {
 		return nil, err
