@@ -211,6 +211,7 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Tokens, err
 		if rec == nil {
 			r, err := i.store.Get(ctx, rt.handle)
 			if errors.Is(err, ErrNotFound) {
+				i.cache.drop(rt.handle)
 				return nil, refused(ErrInvalidRefreshToken, "unknown session")
 			}
 			if err != nil {
