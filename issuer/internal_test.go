@@ -1,6 +1,7 @@
 package sessionissuer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -320,5 +321,33 @@ func TestRefreshRoundTrips(t *testing.T) {
 	}
 	if n := rt.n.Load(); n != 1 {
 		t.Fatalf("a refusal took %d round trips, want 1 (a fresh Get)", n)
+	}
+}
+
+// The store never sees a refresh token or its secret (docs/lifecycle.md §1).
+func TestStoreHoldsNoToken(t *testing.T) {
+	s := NewMemoryStore()
+	i, _ := newTestIssuer(t, s)
+	ctx := context.Background()
+	tok, _ := i.Create(ctx, "u", map[string]any{"a": 1}, Device{})
+	toks := []string{tok.RefreshToken}
+	for range 3 {
+		next, err := i.Refresh(ctx, toks[len(toks)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, next.RefreshToken)
+	}
+	rec, _ := s.Get(ctx, tok.Handle)
+	for _, rtok := range toks {
+		p, ok := parseRefreshToken(rtok)
+		if !ok {
+			t.Fatal("unparsable token")
+		}
+		for _, field := range [][]byte{rec.Refresh, rec.Payload, []byte(rec.UserAgent + rec.IP + rec.Label)} {
+			if bytes.Contains(field, p.secret[:]) || bytes.Contains(field, []byte(rtok[handleChars+1:])) || bytes.Contains(field, p.tag[:]) {
+				t.Fatal("the store holds a refresh token's secret or tag")
+			}
+		}
 	}
 }
