@@ -19,7 +19,7 @@ TOOLS_RUN   = GOWORK=off $(GO) -C tools run
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 .PHONY: demo
 demo: ## run the demo API on $(DEMO_ADDR) and print curl lines to try (Ctrl-C stops it)

@@ -1,10 +1,13 @@
 package sessionfiber_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -189,4 +192,47 @@ func Example_readme() {
 	// /me 200 {"source":"header","sub":"user-42"}
 	// /api/orders 401 {"error":"UNAUTHORISED","message":"A valid session is required."}
 	// /feed 200 {"sub":null}
+}
+
+// A Fiber app that accepts and refuses header blocks exactly as a net/http
+// server with MaxHeaderBytes: 64 << 10 does (see the README).
+func ExampleConfig_headerSize() {
+	app := fiber.New(fiber.Config{
+		ReadBufferSize: 64<<10 + 4096, // = net/http with MaxHeaderBytes: 64 << 10
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			var fe *fiber.Error
+			if errors.As(err, &fe) && fe.Code == fiber.StatusRequestHeaderFieldsTooLarge {
+				c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+				c.Set(fiber.HeaderConnection, "close")
+				return c.Status(fiber.StatusRequestHeaderFieldsTooLarge).SendString("431 Request Header Fields Too Large")
+			}
+			return fiber.DefaultErrorHandler(c, err)
+		},
+		DisableStartupMessage: true,
+	})
+	app.Get("/", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	defer func() { _ = app.Shutdown() }()
+
+	// A real connection: app.Test reports an oversized header as an error
+	// instead of answering it.
+	for _, n := range []int{60 << 10, 100 << 10} {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/", nil)
+		req.Header.Set("X-Padding", strings.Repeat("p", n))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, string(body))
+	}
+	// Output:
+	// 200 ok
+	// 431 431 Request Header Fields Too Large
 }
