@@ -54,7 +54,7 @@ lint: fmt-check vet staticcheck check-requirements check-snippets ## gofmt check
 
 .PHONY: staticcheck
 staticcheck: ## staticcheck every module (the version pinned in tools/go.mod)
-	@for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(STATICCHECK) ./...); done
+	@rc=0; for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(STATICCHECK) ./...) || rc=1; done; exit $$rc
 
 .PHONY: check-requirements
 check-requirements: ## fail if modules require different versions of a dependency, or of the core (docs/releasing.md)
