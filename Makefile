@@ -49,12 +49,16 @@ fmt-check: ## fail if gofmt would change a file
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: lint
-lint: fmt-check vet staticcheck check-requirements check-snippets ## gofmt check, go vet, staticcheck, requirement and snippet checks, no toolchain lines in go.mod
+lint: fmt-check vet staticcheck tools-test check-requirements check-snippets ## gofmt check, go vet, staticcheck, requirement and snippet checks, no toolchain lines in go.mod
 	@if grep -l '^toolchain' $$(for m in $(MODULES) tools; do echo $$m/go.mod; done); then echo "toolchain lines are not allowed"; exit 1; fi
 
 .PHONY: staticcheck
 staticcheck: ## staticcheck every module (the version pinned in tools/go.mod)
 	@rc=0; for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(STATICCHECK) ./...) || rc=1; done; exit $$rc
+
+.PHONY: tools-test
+tools-test: ## vet and test the tools/ module (the checks below)
+	cd tools && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
 
 .PHONY: check-requirements
 check-requirements: ## fail if modules require different versions of a dependency, or of the core (docs/releasing.md)
