@@ -42,11 +42,11 @@ vet: ## go vet every module
 
 .PHONY: fmt
 fmt: ## gofmt -w every Go file
-	gofmt -w $(MODULES)
+	gofmt -w $(MODULES) tools
 
 .PHONY: fmt-check
 fmt-check: ## fail if gofmt would change a file
-	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $(MODULES) tools); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: lint
 lint: fmt-check vet staticcheck tools-test check-requirements check-snippets ## gofmt check, go vet, staticcheck, requirement and snippet checks, no toolchain lines in go.mod
