@@ -1,5 +1,7 @@
 # sessionguard — developer tasks. `make` (or `make help`) lists them.
 # Every module in go.work is covered; the list is read from go.work itself.
+# tools/ (staticcheck, the requirement and snippet checks) is a module of its
+# own and deliberately not in go.work, so it stays out of the test loops.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -11,14 +13,19 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 DEMO_ADDR ?= 127.0.0.1:8080
+# tools/go.mod pins staticcheck; `go tool -modfile` needs GOWORK=off.
+STATICCHECK = GOWORK=off $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
+TOOLS_RUN   = GOWORK=off $(GO) -C tools run
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 .PHONY: demo
-demo: ## run the demo API on $(DEMO_ADDR) and print curl lines to try
-	$(GO) run ./examples/demo -addr $(DEMO_ADDR)
+demo: ## run the demo API on $(DEMO_ADDR) and print curl lines to try (Ctrl-C stops it)
+	@mkdir -p bin
+	$(GO) build -o bin/demo ./examples/demo
+	exec ./bin/demo -addr $(DEMO_ADDR)
 
 .PHONY: test
 test: ## go test every module, in the workspace and again with GOWORK=off
@@ -35,19 +42,36 @@ vet: ## go vet every module
 
 .PHONY: fmt
 fmt: ## gofmt -w every Go file
-	gofmt -w $(MODULES)
+	gofmt -w $(MODULES) tools
 
 .PHONY: fmt-check
 fmt-check: ## fail if gofmt would change a file
-	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $(MODULES) tools); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: lint
-lint: fmt-check vet ## gofmt check, go vet, and no toolchain lines in go.mod
-	@if grep -l '^toolchain' $$(for m in $(MODULES); do echo $$m/go.mod; done); then echo "toolchain lines are not allowed"; exit 1; fi
+lint: fmt-check vet staticcheck tools-test check-requirements check-snippets ## gofmt check, go vet, staticcheck, requirement and snippet checks, no toolchain lines in go.mod
+	@if grep -l '^toolchain' $$(for m in $(MODULES) tools; do echo $$m/go.mod; done); then echo "toolchain lines are not allowed"; exit 1; fi
+
+.PHONY: staticcheck
+staticcheck: ## staticcheck every module (the version pinned in tools/go.mod)
+	@rc=0; for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(STATICCHECK) ./...) || rc=1; done; exit $$rc
+
+.PHONY: tools-test
+tools-test: ## vet and test the tools/ module (the checks below)
+	cd tools && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
+
+.PHONY: check-requirements
+check-requirements: ## fail if modules require different versions of a dependency, or of the core (docs/releasing.md)
+	$(TOOLS_RUN) ./cmd/checkreqs -root $(CURDIR)
+
+.PHONY: check-snippets
+check-snippets: ## fail if a Go snippet of a README or doc.go is not in a compiled example (CONTRIBUTING.md)
+	$(TOOLS_RUN) ./cmd/snippets -root $(CURDIR)
 
 .PHONY: tidy-check
-tidy-check: ## go mod tidy every module, then fail if anything changed
+tidy-check: ## go mod tidy every module (tools/ too), then fail if anything changed
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
+	cd tools && GOWORK=off $(GO) mod tidy
 	git diff --exit-code -- '*go.mod' '*go.sum'
 
 .PHONY: bench
@@ -85,6 +109,10 @@ load: ## drive examples/conformance over loopback per framework: req/s, p50/p99 
 	@mkdir -p bin
 	$(GO) build -o bin/conformance ./examples/conformance
 	$(GO) run ./bench/cmd/load -server bin/conformance -duration $(LOAD_DURATION) -concurrency $(LOAD_CONCURRENCY) -rounds $(LOAD_ROUNDS)
+
+.PHONY: header-sizes
+header-sizes: ## every framework answers alike for request headers from 1 KiB to 1 MiB (examples/conformance)
+	cd examples/conformance && $(GO) test -count=1 -run TestHeaderSizesAgree .
 
 .PHONY: ci
 ci: lint test race ## what CI runs
