@@ -2,20 +2,38 @@
 // issuing side of sessionguard (docs/lifecycle.md, explained in
 // docs/issuer.md), embedded in the application, with a pluggable [Store].
 //
-// The application authenticates the user, then:
+// The application authenticates the user, then starts a session and
+// rotates it (Example_quickstart):
 //
 //	iss, err := sessionissuer.New(store,
 //		sessionissuer.WithIssuer("https://auth.example.com"),
 //		sessionissuer.WithMasterKey(masterKey), // 32 bytes, kept outside the store
 //	)
+//	if err != nil {
+//		return err
+//	}
+//	defer iss.Close()
+//
 //	tok, err := iss.Create(ctx, userID, map[string]any{"role": "admin"}, sessionissuer.Device{UserAgent: ua, IP: ip})
-//	// hand tok.AccessToken and tok.RefreshToken to the client
-//	...
-//	tok, err = iss.Refresh(ctx, refreshToken) // ErrInvalidRefreshToken, ErrTokenTheft, ErrStoreUnavailable
+//	if err != nil {
+//		return err
+//	}
+//	// Hand tok.AccessToken and tok.RefreshToken to the client. Later:
+//	tok, err = iss.Refresh(ctx, tok.RefreshToken) // ErrInvalidRefreshToken, ErrTokenTheft or ErrStoreUnavailable
 //
 // and verifies access tokens with the core, in process:
 //
+//	if err := iss.Ready(ctx); err != nil { // the signing keys are loaded
+//		return err
+//	}
 //	v, err := sessionguard.New(iss.VerifierOptions()...)
+//	if err != nil {
+//		return err
+//	}
+//	defer v.Close()
+//	if err := v.Ready(ctx); err != nil { // the verifier loaded them
+//		return err
+//	}
 //	guard, err := v.Required(sessionguard.WithRevocationCheck(iss.Revocations()))
 //
 // Two sessions: the access token (a JWS, 15 minutes, verified anywhere

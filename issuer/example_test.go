@@ -138,3 +138,60 @@ func checkPassword(r *http.Request) (string, bool) {
 	}
 	return r.PostForm.Get("user"), r.PostForm.Get("password") == "correct horse"
 }
+
+// The whole round: start a session, refresh it, verify its access token in
+// process with the revocation check.
+func Example_quickstart() {
+	masterKey := make([]byte, 32) // in production: from a secret manager, never in the store
+	err := quickstart(context.Background(), sessionissuer.NewMemoryStore(), masterKey, "user-7", "curl/8", "192.0.2.1")
+	fmt.Println(err)
+	// Output:
+	// user-7 "admin"
+	// <nil>
+}
+
+func quickstart(ctx context.Context, store sessionissuer.Store, masterKey []byte, userID, ua, ip string) error {
+	iss, err := sessionissuer.New(store,
+		sessionissuer.WithIssuer("https://auth.example.com"),
+		sessionissuer.WithMasterKey(masterKey), // 32 bytes, kept outside the store
+	)
+	if err != nil {
+		return err
+	}
+	defer iss.Close()
+
+	tok, err := iss.Create(ctx, userID, map[string]any{"role": "admin"}, sessionissuer.Device{UserAgent: ua, IP: ip})
+	if err != nil {
+		return err
+	}
+	// Hand tok.AccessToken and tok.RefreshToken to the client. Later:
+	tok, err = iss.Refresh(ctx, tok.RefreshToken) // ErrInvalidRefreshToken, ErrTokenTheft or ErrStoreUnavailable
+	if err != nil {
+		return err
+	}
+
+	if err := iss.Ready(ctx); err != nil { // the signing keys are loaded
+		return err
+	}
+	v, err := sessionguard.New(iss.VerifierOptions()...)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if err := v.Ready(ctx); err != nil { // the verifier loaded them
+		return err
+	}
+	guard, err := v.Required(sessionguard.WithRevocationCheck(iss.Revocations()))
+	if err != nil {
+		return err
+	}
+
+	req := sessionguard.MapRequest{Header: map[string][]string{"Authorization": {"Bearer " + tok.AccessToken}}}
+	s, err := guard.Check(ctx, req)
+	if err != nil {
+		return err
+	}
+	role, _ := s.Claim("role")
+	fmt.Println(s.Subject(), string(role))
+	return nil
+}
