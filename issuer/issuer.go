@@ -65,7 +65,7 @@ type SessionInfo struct {
 // background, and operations that sign wait for them under their context,
 // failing with [ErrStoreUnavailable] meanwhile. Background work (key
 // rotation, the revocation feed, the expiry sweep every [SweepInterval])
-// runs until [Issuer.Close].
+// runs until [Issuer.Close]. Without [WithMasterKey] it logs a warning.
 func New(store Store, opts ...Option) (*Issuer, error) {
 	if store == nil {
 		return nil, errors.New("sessionissuer: nil store")
@@ -108,6 +108,9 @@ func New(store Store, opts ...Option) (*Issuer, error) {
 		i.audJSON, _ = json.Marshal(cfg.audience)
 	}
 	i.ks = i.newKeySource()
+	if cfg.masterKey == nil {
+		i.log.Warn("sessionissuer: no master key configured: private signing keys are stored unencrypted and refresh-token tags are keyed from the store (docs/issuer.md)")
+	}
 	km.start()
 	ctx, cancel := context.WithCancel(context.Background())
 	i.cancel = cancel
