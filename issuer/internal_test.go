@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -349,5 +350,75 @@ func TestStoreHoldsNoToken(t *testing.T) {
 				t.Fatal("the store holds a refresh token's secret or tag")
 			}
 		}
+	}
+}
+
+func TestDropSpans(t *testing.T) {
+	st := &refreshState{}
+	for _, c := range []uint64{5, 7, 6, 1, 9, 8, 6} {
+		st.drop(c)
+	}
+	want := []span{{1, 2}, {5, 10}}
+	if !slices.Equal(st.dropped, want) {
+		t.Fatalf("spans = %v, want %v", st.dropped, want)
+	}
+	for c := uint64(100); c < 100+2*maxDropped; c += 2 {
+		st.drop(c)
+	}
+	if len(st.dropped) != maxDropped || st.dropped[0].lo != 1 {
+		t.Fatalf("bounded spans = %v", st.dropped)
+	}
+	for k := 1; k < len(st.dropped); k++ {
+		if st.dropped[k-1].hi >= st.dropped[k].lo {
+			t.Fatalf("spans overlap or touch: %v", st.dropped)
+		}
+	}
+}
+
+// Promoting many times within one grace period forgets the earliest
+// deadlines early; those tokens are then refused, never taken for theft.
+func TestOldTokensForgottenEarlyAreNotTheft(t *testing.T) {
+	s := NewMemoryStore()
+	var thefts atomic.Int32
+	i, clock := newTestIssuer(t, s, WithTheftHook(func(context.Context, Theft) { thefts.Add(1) }))
+	ctx := context.Background()
+	tok, _ := i.Create(ctx, "u", nil, Device{})
+	var early []string
+	for round := range 6 {
+		var kids []*Tokens
+		for range MaxOutstandingChildren {
+			k, err := i.Refresh(ctx, tok.RefreshToken)
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			kids = append(kids, k)
+		}
+		if round == 0 {
+			for _, k := range kids[1:] {
+				early = append(early, k.RefreshToken)
+			}
+		}
+		next, err := i.Refresh(ctx, kids[0].RefreshToken) // promote one; its siblings get deadlines
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok = next
+		clock.Advance(time.Second)
+	}
+	rec, _ := s.Get(ctx, tok.Handle)
+	st, _ := decodeRefreshState(rec.Refresh)
+	if len(st.old) > maxOld {
+		t.Fatalf("%d tokens with a running deadline kept, cap %d", len(st.old), maxOld)
+	}
+	for _, e := range early {
+		if _, err := i.Refresh(ctx, e); err != nil && !errors.Is(err, ErrInvalidRefreshToken) {
+			t.Fatalf("a sibling within its grace = %v; want success or UNAUTHORISED", err)
+		}
+	}
+	if thefts.Load() != 0 {
+		t.Fatal("a token forgotten within its grace was taken for theft")
+	}
+	if _, err := i.Refresh(ctx, tok.RefreshToken); err != nil {
+		t.Fatalf("the session was harmed: %v", err)
 	}
 }
