@@ -27,14 +27,33 @@ demo: ## run the demo API on $(DEMO_ADDR) and print curl lines to try (Ctrl-C st
 	$(GO) build -o bin/demo ./examples/demo
 	exec ./bin/demo -addr $(DEMO_ADDR)
 
+# Modules whose tests need a server (PostgreSQL, Redis). `make test` leaves
+# them out and says so; `make test-stores` runs them against real servers.
+SERVER_MODULES := $(filter ./store/postgres ./store/redis,$(MODULES))
+LOCAL_MODULES  := $(filter-out $(SERVER_MODULES),$(MODULES))
+SESSIONGUARD_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+SESSIONGUARD_REDIS_URL    ?= redis://127.0.0.1:6379/0
+export SESSIONGUARD_POSTGRES_URL SESSIONGUARD_REDIS_URL
+
 .PHONY: test
-test: ## go test every module, in the workspace and again with GOWORK=off
-	@for m in $(MODULES); do echo "== test $$m"; (cd $$m && $(GO) test -count=1 ./...); done
-	@for m in $(MODULES); do echo "== test (GOWORK=off) $$m"; (cd $$m && GOWORK=off $(GO) test -count=1 ./...); done
+test: ## go test every module that needs no server (memory, SQLite), in the workspace and with GOWORK=off
+	@for m in $(LOCAL_MODULES); do echo "== test $$m"; (cd $$m && $(GO) test -count=1 ./...); done
+	@for m in $(LOCAL_MODULES); do echo "== test (GOWORK=off) $$m"; (cd $$m && GOWORK=off $(GO) test -count=1 ./...); done
+	@if [ -n "$(strip $(SERVER_MODULES))" ]; then echo "== not run by make test (they need PostgreSQL/Redis): $(SERVER_MODULES); run make test-stores"; fi
+
+.PHONY: test-stores
+test-stores: ## the PostgreSQL and Redis store suites against real servers (fails when a server is unreachable; make services starts them)
+	@for m in $(SERVER_MODULES); do echo "== test-stores $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 $(GO) test -count=1 ./...); done
+	@for m in $(SERVER_MODULES); do echo "== test-stores (GOWORK=off) $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 GOWORK=off $(GO) test -count=1 ./...); done
+	@for m in $(SERVER_MODULES); do echo "== test-stores (race) $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 $(GO) test -race -count=1 ./...); done
+
+.PHONY: services
+services: ## install (Debian packages) and start PostgreSQL and Redis on loopback when they are not running
+	bash .ci/services
 
 .PHONY: race
-race: ## go test -race every module
-	@for m in $(MODULES); do echo "== race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
+race: ## go test -race every module that needs no server (make test-stores covers the others)
+	@for m in $(LOCAL_MODULES); do echo "== race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
 
 .PHONY: vet
 vet: ## go vet every module
@@ -115,4 +134,4 @@ header-sizes: ## every framework answers alike for request headers from 1 KiB to
 	cd examples/conformance && $(GO) test -count=1 -run TestHeaderSizesAgree .
 
 .PHONY: ci
-ci: lint test race ## what CI runs
+ci: services lint test test-stores race ## what CI runs
