@@ -2,6 +2,7 @@ package sqlitestore_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -102,4 +103,15 @@ func mustGet(t testing.TB, st sessionissuer.Store, handle string) *sessionissuer
 		t.Fatalf("Get(%s): %v", handle, err)
 	}
 	return rec
+}
+
+// rawDB opens path with the driver directly (no Store), closed when t ends.
+func rawDB(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
