@@ -34,12 +34,18 @@ var calls = []call{
 		_, err := st.SetPayload(ctx, "h1", []byte(`{}`))
 		return err
 	}},
-	{"Revoke", func(ctx context.Context, st sessionissuer.Store) error { _, err := st.Revoke(ctx, "h1", base); return err }},
+	{"Revoke", func(ctx context.Context, st sessionissuer.Store) error {
+		_, err := st.Revoke(ctx, "h1", base)
+		return err
+	}},
 	{"RevokeSubject", func(ctx context.Context, st sessionissuer.Store) error {
 		_, err := st.RevokeSubject(ctx, "alice", "", base)
 		return err
 	}},
-	{"List", func(ctx context.Context, st sessionissuer.Store) error { _, err := st.List(ctx, "alice", base); return err }},
+	{"List", func(ctx context.Context, st sessionissuer.Store) error {
+		_, err := st.List(ctx, "alice", base)
+		return err
+	}},
 	{"DeleteExpired", func(ctx context.Context, st sessionissuer.Store) error {
 		_, err := st.DeleteExpired(ctx, base.Add(100*24*time.Hour), 10)
 		return err
@@ -48,7 +54,10 @@ var calls = []call{
 		return st.WatchRevocations(ctx, time.Time{}, func(sessionissuer.Revocation) {})
 	}},
 	{"LoadKeys", func(ctx context.Context, st sessionissuer.Store) error { _, _, err := st.LoadKeys(ctx); return err }},
-	{"SwapKeys", func(ctx context.Context, st sessionissuer.Store) error { _, err := st.SwapKeys(ctx, 0, []byte("k")); return err }},
+	{"SwapKeys", func(ctx context.Context, st sessionissuer.Store) error {
+		_, err := st.SwapKeys(ctx, 0, []byte("k"))
+		return err
+	}},
 }
 
 // writes are the calls that need the file's write lock.

@@ -15,7 +15,7 @@ func (s *Store) LoadKeys(ctx context.Context) ([]byte, uint64, error) {
 		version int64
 	)
 	err := s.do(ctx, "load keys", func() error {
-		return s.r.QueryRowContext(ctx, `SELECT blob, version FROM keyring WHERE id = 1`).Scan(&blob, &version)
+		return s.queryRow(ctx, s.r, `SELECT blob, version FROM keyring WHERE id = 1`).Scan(&blob, &version)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, nil
@@ -42,10 +42,10 @@ func (s *Store) SwapKeys(ctx context.Context, version uint64, blob []byte) (bool
 			err error
 		)
 		if version == 0 {
-			res, err = s.w.ExecContext(ctx,
+			res, err = s.exec(ctx, s.w,
 				`INSERT INTO keyring (id, version, blob) VALUES (1, 1, ?) ON CONFLICT (id) DO NOTHING`, blob)
 		} else {
-			res, err = s.w.ExecContext(ctx,
+			res, err = s.exec(ctx, s.w,
 				`UPDATE keyring SET version = version + 1, blob = ? WHERE id = 1 AND version = ?`, blob, int64(version))
 		}
 		if err != nil {

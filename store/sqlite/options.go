@@ -12,6 +12,7 @@ type config struct {
 	busyTimeout  time.Duration
 	pollInterval time.Duration
 	readConns    int
+	synchronous  string // PRAGMA synchronous of every connection; tests only change it
 }
 
 func defaultConfig() config {
@@ -19,6 +20,7 @@ func defaultConfig() config {
 		busyTimeout:  5 * time.Second,
 		pollInterval: 500 * time.Millisecond,
 		readConns:    4,
+		synchronous:  "FULL",
 	}
 }
 
@@ -62,6 +64,16 @@ func WithReadConns(n int) Option {
 			return errors.New("sqlitestore: read connections must be at least 1")
 		}
 		c.readConns = n
+		return nil
+	}
+}
+
+// withSynchronous sets PRAGMA synchronous. Unexported: FULL is what makes an
+// answered refresh survive a power loss; benchmarks use OFF to measure the
+// Store's own cost without the fsync.
+func withSynchronous(mode string) Option {
+	return func(c *config) error {
+		c.synchronous = mode
 		return nil
 	}
 }

@@ -31,7 +31,7 @@ func (s *Store) WatchRevocations(ctx context.Context, since time.Time, fn func(s
 	woken := s.revoked.wait()
 	var last int64
 	err := s.do(ctx, "watch revocations", func() error {
-		return s.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM revocations`).Scan(&last)
+		return s.queryRow(ctx, s.r, `SELECT coalesce(max(seq), 0) FROM revocations`).Scan(&last)
 	})
 	if err != nil {
 		return s.watchErr(ctx, err)
@@ -79,7 +79,7 @@ func (s *Store) deliver(ctx context.Context, after, upto, since int64, fn func(s
 		page = page[:0]
 		err := s.do(ctx, "watch revocations", func() error {
 			page = page[:0]
-			rows, err := s.r.QueryContext(ctx, `SELECT seq, handle, at FROM revocations
+			rows, err := s.query(ctx, s.r, `SELECT seq, handle, at FROM revocations
 				WHERE seq > ? AND seq <= ? AND at >= ? ORDER BY seq LIMIT ?`,
 				after, upto, since, feedPage)
 			if err != nil {

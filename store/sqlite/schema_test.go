@@ -72,3 +72,14 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 		t.Errorf("user_version after a refused Migrate = %d, %v", v, err)
 	}
 }
+
+// TestPragmas: the write connection runs with the documented settings.
+func TestPragmas(t *testing.T) {
+	st := newStore(t)
+	for name, want := range map[string]string{"synchronous": "2", "journal_mode": "wal", "busy_timeout": "0", "foreign_keys": "0"} {
+		got, err := sqlitestore.Pragma(ctxT(t), st, name)
+		if err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+}

@@ -15,8 +15,6 @@ import (
 const columns = `handle, subject, created_at, refreshed_at, expires_at, revoked_at,
 	user_agent, ip, label, payload, refresh, version`
 
-type scanner interface{ Scan(dest ...any) error }
-
 func scanRecord(sc scanner) (*sessionissuer.Record, error) {
 	var (
 		rec                        sessionissuer.Record
@@ -60,7 +58,7 @@ func (s *Store) Create(ctx context.Context, rec *sessionissuer.Record) error {
 		return fmt.Errorf("sqlitestore: create: %w", err)
 	}
 	return s.do(ctx, "create", func() error {
-		_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (`+columns+`)
+		_, err := s.exec(ctx, s.w, `INSERT INTO sessions (`+columns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 			rec.Handle, rec.Subject, created, refreshed, expires, revoked,
 			rec.UserAgent, rec.IP, rec.Label, rec.Payload, rec.Refresh)
@@ -77,7 +75,7 @@ func (s *Store) Get(ctx context.Context, handle string) (*sessionissuer.Record, 
 	var rec *sessionissuer.Record
 	err := s.do(ctx, "get", func() error {
 		var err error
-		rec, err = scanRecord(s.r.QueryRowContext(ctx, `SELECT `+columns+` FROM sessions WHERE handle = ?`, handle))
+		rec, err = scanRecord(s.queryRow(ctx, s.r, `SELECT `+columns+` FROM sessions WHERE handle = ?`, handle))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -98,7 +96,7 @@ func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, 
 	if version < math.MaxInt64 { // a larger version is never stored
 		err := s.do(ctx, "swap refresh", func() error {
 			var err error
-			rec, err = queryOne(ctx, s.w, `UPDATE sessions
+			rec, err = s.queryOne(ctx, s.w, `UPDATE sessions
 				SET refresh = ?, refreshed_at = ?, expires_at = ?, version = version + 1
 				WHERE handle = ? AND version = ? AND revoked_at IS NULL
 				RETURNING `+columns,
@@ -125,8 +123,8 @@ func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, 
 // queryOne runs a statement that returns at most one row and steps it to
 // the end, so that a commit failure of a writing statement (which SQLite
 // reports at the last step) is an error here. No row is (nil, nil).
-func queryOne(ctx context.Context, db *sql.DB, query string, args ...any) (*sessionissuer.Record, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+func (s *Store) queryOne(ctx context.Context, db *sql.DB, query string, args ...any) (*sessionissuer.Record, error) {
+	rows, err := s.query(ctx, db, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +146,7 @@ func queryOne(ctx context.Context, db *sql.DB, query string, args ...any) (*sess
 func (s *Store) SetPayload(ctx context.Context, handle string, payload []byte) (bool, error) {
 	var n int64
 	err := s.do(ctx, "set payload", func() error {
-		res, err := s.w.ExecContext(ctx,
+		res, err := s.exec(ctx, s.w,
 			`UPDATE sessions SET payload = ? WHERE handle = ? AND revoked_at IS NULL`, payload, handle)
 		if err != nil {
 			return err
@@ -168,7 +166,7 @@ func (s *Store) Revoke(ctx context.Context, handle string, at time.Time) (bool, 
 	}
 	var affected int64
 	err = s.do(ctx, "revoke", func() error {
-		res, err := s.w.ExecContext(ctx,
+		res, err := s.exec(ctx, s.w,
 			`UPDATE sessions SET revoked_at = ? WHERE handle = ? AND revoked_at IS NULL`, n, handle)
 		if err != nil {
 			return err
@@ -195,7 +193,7 @@ func (s *Store) RevokeSubject(ctx context.Context, subject, keep string, at time
 	var handles []string
 	err = s.do(ctx, "revoke subject", func() error {
 		handles = handles[:0]
-		rows, err := s.w.QueryContext(ctx, `UPDATE sessions SET revoked_at = ?1
+		rows, err := s.query(ctx, s.w, `UPDATE sessions SET revoked_at = ?1
 			WHERE subject = ?2 AND handle <> ?3 AND revoked_at IS NULL AND expires_at > ?1
 			RETURNING handle`, n, subject, keep)
 		if err != nil {
@@ -229,7 +227,7 @@ func (s *Store) List(ctx context.Context, subject string, now time.Time) ([]sess
 	var recs []sessionissuer.Record
 	err := s.do(ctx, "list", func() error {
 		recs = recs[:0]
-		rows, err := s.r.QueryContext(ctx, `SELECT `+columns+` FROM sessions
+		rows, err := s.query(ctx, s.r, `SELECT `+columns+` FROM sessions
 			WHERE subject = ? AND revoked_at IS NULL AND expires_at > ?
 			ORDER BY created_at DESC, handle`, subject, boundTime(now))
 		if err != nil {
@@ -261,7 +259,7 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time, limit int) 
 	b := boundTime(before)
 	var n int64
 	err := s.do(ctx, "delete expired", func() error {
-		res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE rowid IN (
+		res, err := s.exec(ctx, s.w, `DELETE FROM sessions WHERE rowid IN (
 				SELECT rowid FROM sessions WHERE expires_at <= ?1
 				UNION
 				SELECT rowid FROM sessions WHERE revoked_at <= ?1
@@ -276,7 +274,7 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time, limit int) 
 		return 0, err
 	}
 	err = s.do(ctx, "delete expired: feed", func() error {
-		_, err := s.w.ExecContext(ctx, `DELETE FROM revocations WHERE seq IN (
+		_, err := s.exec(ctx, s.w, `DELETE FROM revocations WHERE seq IN (
 				SELECT seq FROM revocations WHERE at <= ? LIMIT ?)`, b, limit)
 		return err
 	})

@@ -34,6 +34,10 @@ type Store struct {
 
 	cfg config
 
+	// stmts caches prepared statements (key: the *sql.DB and the query):
+	// parsing is most of a statement's CPU cost in SQLite.
+	stmts sync.Map
+
 	revoked *signal       // fired after each revocation committed in this process
 	closed  chan struct{} // closed by Close
 	once    sync.Once
@@ -78,7 +82,7 @@ func New(path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlitestore: path: %w", err)
 	}
 	base := "file:" + escapePath(abs) +
-		"?_pragma=busy_timeout(0)&_pragma=synchronous(FULL)"
+		"?_pragma=busy_timeout(0)&_pragma=synchronous(" + cfg.synchronous + ")"
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open: %w", err)
@@ -113,10 +117,77 @@ func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
 		close(s.closed)
+		s.stmts.Range(func(_, v any) bool {
+			v.(*sql.Stmt).Close()
+			return true
+		})
 		err = errors.Join(s.w.Close(), s.r.Close())
 	})
 	return err
 }
+
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+// prepare returns db's prepared statement for query, preparing it on first
+// use. A statement that fails to prepare (as before Migrate) is not cached.
+func (s *Store) prepare(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	key := stmtKey{db, query}
+	if st, ok := s.stmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	select {
+	case <-s.closed: // Close may have run its Range already
+		st.Close()
+		return nil, ErrClosed
+	default:
+	}
+	return st, nil
+}
+
+// exec runs query on db as a prepared statement.
+func (s *Store) exec(ctx context.Context, db *sql.DB, query string, args ...any) (sql.Result, error) {
+	st, err := s.prepare(ctx, db, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// query runs query on db as a prepared statement.
+func (s *Store) query(ctx context.Context, db *sql.DB, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepare(ctx, db, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow runs query on db as a prepared statement.
+func (s *Store) queryRow(ctx context.Context, db *sql.DB, query string, args ...any) scanner {
+	st, err := s.prepare(ctx, db, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// errRow is a row whose Scan fails, for queryRow's preparation error.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // escapePath makes path safe inside a SQLite URI ("file:" + path): the
 // characters that URI syntax gives a meaning are percent-encoded, and SQLite
