@@ -65,7 +65,7 @@ func (s *Store) watchErr(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return cerr
 	}
-	return err
+	return err // do's error: ErrClosed when closed under it
 }
 
 // deliver passes fn the feed entries with seq in (after, upto] (upto < 0: no

@@ -229,6 +229,11 @@ func (s *Store) do(ctx context.Context, op string, f func() error) error {
 		if err == nil {
 			return nil
 		}
+		select {
+		case <-s.closed: // closed under the call: "sql: database is closed"
+			return fmt.Errorf("sqlitestore: %s: %w", op, ErrClosed)
+		default:
+		}
 		if cerr := ctx.Err(); cerr != nil {
 			if errors.Is(err, cerr) {
 				return fmt.Errorf("sqlitestore: %s: %w", op, err)
