@@ -11,3 +11,6 @@ func Pragma(ctx context.Context, s *Store, name string) (string, error) {
 
 // WithSynchronous sets PRAGMA synchronous (benchmarks only).
 var WithSynchronous = withSynchronous
+
+// SweepQueries are DeleteExpired's statements.
+var SweepQueries = []string{sweepSessions, sweepFeed}

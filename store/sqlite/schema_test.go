@@ -83,3 +83,30 @@ func TestPragmas(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepUsesIndexes: DeleteExpired never scans a whole table.
+func TestSweepUsesIndexes(t *testing.T) {
+	st := newStore(t)
+	db := rawDB(t, pathOf(t, st))
+	for _, q := range sqlitestore.SweepQueries {
+		rows, err := db.Query("EXPLAIN QUERY PLAN "+q, 1, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN ") {
+				t.Errorf("plan of %q scans: %v", q, plan)
+			}
+		}
+	}
+}

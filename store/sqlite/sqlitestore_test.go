@@ -338,6 +338,9 @@ func TestDeleteExpired(t *testing.T) {
 	if _, err := st.Revoke(ctx, "revoked-early", base.Add(4*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.Revoke(ctx, "exp0", base); err != nil { // expired and revoked: one row
+		t.Fatal(err)
+	}
 	if _, err := st.Revoke(ctx, "revoked-late", base.Add(6*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +371,7 @@ func TestDeleteExpired(t *testing.T) {
 			t.Errorf("%s: Get = %v; want deleted=%v", h, err, gone)
 		}
 	}
-	// The feed keeps revoked-late (at base+6m) and drops revoked-early.
+	// The feed keeps revoked-late (at base+6m) and drops revoked-early and exp0.
 	feed := collect(t, st, time.Time{})
 	if len(feed) != 1 || feed[0].Handle != "revoked-late" {
 		t.Errorf("feed after DeleteExpired = %v, want [revoked-late]", feed)
