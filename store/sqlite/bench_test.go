@@ -47,6 +47,53 @@ func BenchmarkRefreshParallel(b *testing.B) {
 	b.Run("sqlite/issuer", func(b *testing.B) { benchIssuer(b, 16) })
 }
 
+// BenchmarkRefreshPaired alternates the raw UPDATE and Store.SwapRefresh
+// iteration by iteration on one file and reports each one's mean and their
+// ratio: on a disk shared with other work, fsync latency drifts between
+// separate benchmark runs far more than the two differ.
+func BenchmarkRefreshPaired(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchPaired(b) })
+	b.Run("sqlite-nosync", func(b *testing.B) { benchPaired(b, sqlitestore.WithSynchronous("OFF")) })
+}
+
+func benchPaired(b *testing.B, opts ...sqlitestore.Option) {
+	st := newStore(b, opts...)
+	mustCreate(b, st, record("raw", "alice", 0), record("store", "alice", 0))
+	sync, _ := sqlitestore.Pragma(context.Background(), st, "synchronous")
+	db, err := sql.Open("sqlite", "file:"+pathOf(b, st)+"?_pragma=synchronous("+sync+")")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	state := refreshState()
+	ctx := context.Background()
+	version := uint64(1)
+	var raw, store time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		if _, err := db.ExecContext(ctx, `UPDATE sessions SET refresh = ?, refreshed_at = ?, expires_at = ?, version = version + 1 WHERE handle = ?`,
+			state, t0.UnixNano(), t0.Add(time.Hour).UnixNano(), "raw"); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		rec, ok, err := st.SwapRefresh(ctx, "store", version,
+			sessionissuer.RefreshUpdate{Refresh: state, RefreshedAt: t1, ExpiresAt: t1.Add(time.Hour)})
+		if err != nil || !ok {
+			b.Fatalf("SwapRefresh = %v, %v", ok, err)
+		}
+		version = rec.Version
+		t2 := time.Now()
+		raw += t1.Sub(t0)
+		store += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(raw.Nanoseconds())/float64(b.N), "raw-ns/op")
+	b.ReportMetric(float64(store.Nanoseconds())/float64(b.N), "store-ns/op")
+	b.ReportMetric(float64(store)/float64(raw), "store/raw")
+}
+
 // refreshState stands in for the issuer's encoded refresh state.
 func refreshState() []byte {
 	b := make([]byte, 600)
