@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -45,6 +46,26 @@ func helperMain(job, path string) int {
 		if err := st.Create(ctx, record(os.Getenv("SQLITESTORE_HANDLE"), "alice", 0)); err != nil {
 			fmt.Fprintln(os.Stderr, "Create:", err)
 			return 2
+		}
+	case "cas":
+		// Compare-and-swap one handle 150 times from the version just read;
+		// report each win.
+		h := os.Getenv("SQLITESTORE_HANDLE")
+		for range 150 {
+			rec, err := st.Get(ctx, h)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "Get:", err)
+				return 2
+			}
+			u := sessionissuer.RefreshUpdate{Refresh: fmt.Appendf(nil, "%d@%d", os.Getpid(), rec.Version+1), RefreshedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+			got, ok, err := st.SwapRefresh(ctx, h, rec.Version, u)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "SwapRefresh:", err)
+				return 2
+			}
+			if ok {
+				fmt.Printf("%d %s\n", got.Version, got.Refresh)
+			}
 		}
 	case "storm":
 		return storm(ctx, st, strings.Fields(os.Getenv("SQLITESTORE_HANDLE")))
@@ -135,6 +156,62 @@ func TestMigrateProcesses(t *testing.T) {
 	for i := range 4 {
 		mustGet(t, st, fmt.Sprintf("p%d", i))
 	}
+}
+
+// TestSwapAcrossProcesses: two processes racing compare-and-swaps on one
+// session never both win a version, and every win is in the file.
+func TestSwapAcrossProcesses(t *testing.T) {
+	st := newStore(t)
+	mustCreate(t, st, record("h1", "alice", 0))
+	var (
+		outs []io.ReadCloser
+		cmds []*exec.Cmd
+	)
+	for range 2 {
+		cmd := helper(t, "cas", pathOf(t, st), "h1")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, outs = append(cmds, cmd), append(outs, out)
+	}
+	wins := map[uint64]string{} // version → refresh state of its winner
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, out := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lines := bufio.NewScanner(out)
+			for lines.Scan() {
+				v, state, _ := strings.Cut(lines.Text(), " ")
+				n, _ := strconv.ParseUint(v, 10, 64)
+				mu.Lock()
+				if prev, dup := wins[n]; dup {
+					t.Errorf("version %d won twice (%s and %s)", n, prev, state)
+				}
+				wins[n] = state
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := mustGet(t, st, "h1")
+	if uint64(len(wins)) != got.Version-1 {
+		t.Errorf("%d wins reported, stored version %d", len(wins), got.Version)
+	}
+	if wins[got.Version] != string(got.Refresh) {
+		t.Errorf("stored refresh %q, but version %d was won with %q", got.Refresh, got.Version, wins[got.Version])
+	}
+	t.Logf("%d swaps won across two processes", len(wins))
 }
 
 // TestCrashLosesNoAnsweredRefresh kills (SIGKILL) a process in the middle of

@@ -81,7 +81,7 @@ func New(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: path: %w", err)
 	}
-	base := "file:" + escapePath(abs) +
+	base := "file:" + escapePath(filepath.ToSlash(abs)) +
 		"?_pragma=busy_timeout(0)&_pragma=synchronous(" + cfg.synchronous + ")"
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
