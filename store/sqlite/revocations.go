@@ -15,9 +15,9 @@ const feedPage = 512
 // WatchRevocations delivers the revocations recorded at or after since, in
 // commit order, then every new one: at once for those made in this process
 // (through any Store opened on the same path), within the poll interval
-// ([WithPollInterval]) for those of other processes sharing the file. It returns ctx.Err() when ctx ends,
-// [ErrClosed] (wrapped) when the Store is closed, or the error of a failed
-// poll.
+// ([WithPollInterval]) for those of other processes sharing the file. It
+// returns ctx.Err() when ctx ends, [ErrClosed] (wrapped) when the Store is
+// closed, or the error of a failed poll.
 //
 // Entries stay in the feed until [Store.DeleteExpired] removes those at or
 // before its before argument.
@@ -26,8 +26,9 @@ func (s *Store) WatchRevocations(ctx context.Context, since time.Time, fn func(s
 	// backlog's last seq is found by "seq > cursor". Those are delivered
 	// whatever their At (a revocation from another machine's clock may carry
 	// an older one); the backlog is filtered by since.
-	// Taken before the first query: a revocation this process commits from
-	// here on closes it, so none waits for a tick.
+	//
+	// woken is taken before the first query: a revocation this process
+	// commits from here on closes it, so none waits for a tick.
 	woken := s.revoked.wait()
 	var last int64
 	err := s.do(ctx, "watch revocations", func() error {
