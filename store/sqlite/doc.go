@@ -2,13 +2,17 @@
 // issuer's sessions, revocation feed and signing keys in one SQLite file, with
 // the pure-Go driver modernc.org/sqlite (no cgo, nothing to run).
 //
-// Usage:
+// Usage, at start-up (Migrate is explicit: New never changes the schema):
 //
-//	st, err := sqlitestore.New("/var/lib/app/sessions.db")
-//	if err != nil { ... }
-//	defer st.Close()
-//	if err := st.Migrate(ctx); err != nil { ... } // explicit, idempotent
-//	iss, err := sessionissuer.New(..., st, ...)
+//	st, err := sqlitestore.New(path)
+//	if err != nil {
+//		return nil, nil, err
+//	}
+//	if err := st.Migrate(ctx); err != nil { // explicit; idempotent; safe from several processes at once
+//		st.Close()
+//		return nil, nil, err
+//	}
+//	iss, err := sessionissuer.New(st, sessionissuer.WithIssuer("https://auth.example.com"))
 //
 // # Durability
 //

@@ -3,8 +3,6 @@ package sqlitestore_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -12,8 +10,27 @@ import (
 	sqlitestore "github.com/sessionguard/sessionguard/store/sqlite"
 )
 
-// An issuer over a SQLite file: open, migrate once at start-up, then start
-// and refresh a session.
+// start opens the store at path and an issuer over it, as an application
+// does at start-up. The caller closes both (the issuer first).
+func start(ctx context.Context, path string) (*sessionissuer.Issuer, *sqlitestore.Store, error) {
+	st, err := sqlitestore.New(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil { // explicit; idempotent; safe from several processes at once
+		st.Close()
+		return nil, nil, err
+	}
+	iss, err := sessionissuer.New(st, sessionissuer.WithIssuer("https://auth.example.com"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return iss, st, nil
+}
+
+// An issuer over a SQLite file: open, migrate, then start and refresh a
+// session.
 func Example() {
 	dir, err := os.MkdirTemp("", "sqlitestore-example")
 	if err != nil {
@@ -22,25 +39,13 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 
-	st, err := sqlitestore.New(filepath.Join(dir, "sessions.db"))
+	ctx := context.Background()
+	iss, st, err := start(ctx, filepath.Join(dir, "sessions.db"))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer st.Close()
-	ctx := context.Background()
-	if err := st.Migrate(ctx); err != nil { // idempotent; safe from several processes at once
-		fmt.Println(err)
-		return
-	}
-
-	iss, err := sessionissuer.New(st,
-		sessionissuer.WithIssuer("https://auth.example"),
-		sessionissuer.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	defer iss.Close()
 
 	created, err := iss.Create(ctx, "alice", map[string]any{"role": "admin"}, sessionissuer.Device{UserAgent: "example"})
