@@ -1,0 +1,150 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	sessionissuer "github.com/sessionguard/sessionguard/issuer"
+)
+
+// ErrClosed is returned by [Store.WatchRevocations] when [Store.Close] ends
+// it.
+var ErrClosed = errors.New("pgstore: store closed")
+
+// watchPingTimeout bounds the liveness check of an idle watch connection.
+const watchPingTimeout = 5 * time.Second
+
+// WatchRevocations delivers every revocation with At at or after since, from
+// any process sharing the schema, until ctx is done, the connection fails or
+// [Store.Close] is called (see [sessionissuer.Store.WatchRevocations]).
+//
+// It takes one connection out of the pool for itself (the pool opens
+// another when it needs one) and, in this order, runs LISTEN on the
+// schema's channel, then a catch-up SELECT of the rows revoked at or after
+// since, then waits for notifications. Because LISTEN is in place before
+// the SELECT reads, a revocation committed at any moment is either in the
+// SELECT or notified after it (sometimes both: the same revocation may come
+// twice). PostgreSQL delivers a notification as soon as the revoking
+// transaction commits, well within the 2 s the contract allows. An idle
+// connection is checked every [WithWatchPing] interval (default 15 s).
+//
+// On a lost connection it returns the error; the issuer calls it again
+// (with since a little before the last revocation it saw), which connects
+// anew once the server is back. It returns ctx.Err() when ctx ended and
+// [ErrClosed] after Close.
+func (s *Store) WatchRevocations(ctx context.Context, since time.Time, fn func(sessionissuer.Revocation)) error {
+	if fn == nil {
+		return errors.New("pgstore: watch revocations: nil fn")
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	select {
+	case <-s.closed:
+		return ErrClosed
+	default:
+	}
+	go func() {
+		select {
+		case <-s.closed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	err := s.watch(ctx, since, fn)
+	switch {
+	case parent.Err() != nil:
+		return parent.Err()
+	case ctx.Err() != nil:
+		return ErrClosed
+	default:
+		return err
+	}
+}
+
+func (s *Store) watch(ctx context.Context, since time.Time, fn func(sessionissuer.Revocation)) error {
+	pc, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return wrapErr(ctx, "watch revocations: connect", err)
+	}
+	// The connection leaves the pool: once it is listening it must never be
+	// handed to another caller, and it is closed (ending the LISTEN) when the
+	// watch ends.
+	conn := pc.Hijack()
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx)
+	}()
+
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
+		return wrapErr(ctx, "watch revocations: listen", err)
+	}
+	if err := s.catchUp(ctx, conn, since, fn); err != nil {
+		return wrapErr(ctx, "watch revocations: catch up", err)
+	}
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, s.opts.watchPing)
+		n, err := conn.WaitForNotification(waitCtx)
+		idle := waitCtx.Err() == context.DeadlineExceeded
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil && idle && !conn.IsClosed() {
+				if err := s.ping(ctx, conn); err != nil {
+					return wrapErr(ctx, "watch revocations: check idle connection", err)
+				}
+				continue // notifications that came during the check are buffered for the next wait
+			}
+			return wrapErr(ctx, "watch revocations", err)
+		}
+		if r, ok := parseNotification(n.Payload); ok && n.Channel == s.channel {
+			fn(r)
+		}
+	}
+}
+
+func (s *Store) catchUp(ctx context.Context, conn *pgx.Conn, since time.Time, fn func(sessionissuer.Revocation)) error {
+	rows, err := conn.Query(ctx, s.q.catchUp, ts(since))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			handle string
+			at     pgtype.Timestamptz
+		)
+		if err := rows.Scan(&handle, &at); err != nil {
+			return err
+		}
+		fn(sessionissuer.Revocation{Handle: handle, At: at.Time.UTC()})
+	}
+	return rows.Err()
+}
+
+func (s *Store) ping(ctx context.Context, conn *pgx.Conn) error {
+	ctx, cancel := context.WithTimeout(ctx, watchPingTimeout)
+	defer cancel()
+	return conn.Ping(ctx)
+}
+
+// parseNotification reads the payload written by notifyPrefix and the
+// revoking statement; anything else on the channel is ignored.
+func parseNotification(payload string) (sessionissuer.Revocation, bool) {
+	micros, handle, ok := strings.Cut(payload, " ")
+	if !ok || handle == "" {
+		return sessionissuer.Revocation{}, false
+	}
+	us, err := strconv.ParseInt(micros, 10, 64)
+	if err != nil {
+		return sessionissuer.Revocation{}, false
+	}
+	return sessionissuer.Revocation{Handle: handle, At: time.UnixMicro(us).UTC()}, true
+}
