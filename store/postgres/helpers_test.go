@@ -8,6 +8,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -251,5 +255,93 @@ func (w *watcher) waitFor(d time.Duration, handles ...string) []string {
 			return missing
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// pgInstance is a PostgreSQL server of the test's own, in a temporary
+// directory on a free loopback port, that the test may stop and start (the
+// machine's shared server is never touched).
+type pgInstance struct {
+	t       testing.TB
+	bin     string // directory of initdb and pg_ctl
+	dir     string
+	port    string
+	asOwner func(name string, args ...string) *exec.Cmd
+}
+
+// startInstance initialises and starts a private server, or skips t when
+// initdb is not installed. It is stopped and removed at cleanup.
+func startInstance(t testing.TB) *pgInstance {
+	t.Helper()
+	initdb, _ := exec.LookPath("initdb")
+	if initdb == "" {
+		found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+		if len(found) == 0 {
+			t.Skip("initdb not found (install the PostgreSQL server package): a private server is needed to stop and restart")
+		}
+		sort.Strings(found)
+		initdb = found[len(found)-1]
+	}
+	in := &pgInstance{t: t, bin: filepath.Dir(initdb), port: closedPort(t)}
+	in.asOwner = exec.Command
+	dir, err := os.MkdirTemp("", "pgstore-instance-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.dir = dir
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if os.Geteuid() == 0 {
+		// The server refuses to run as root: run it as the postgres user.
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Skipf("running as root and there is no postgres user to run a private server as: %v", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+		runuser, err := exec.LookPath("runuser")
+		if err != nil {
+			t.Skip("running as root without runuser to start a private server as postgres")
+		}
+		in.asOwner = func(name string, args ...string) *exec.Cmd {
+			return exec.Command(runuser, append([]string{"-u", "postgres", "--", name}, args...)...)
+		}
+	}
+	in.run(filepath.Join(in.bin, "initdb"), "-D", in.data(), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+	in.start()
+	t.Cleanup(func() {
+		cmd := in.asOwner(filepath.Join(in.bin, "pg_ctl"), "-D", in.data(), "-m", "immediate", "-w", "stop")
+		_ = cmd.Run() // already stopped is fine
+	})
+	return in
+}
+
+func (in *pgInstance) data() string { return filepath.Join(in.dir, "data") }
+
+// url is the instance's connection string.
+func (in *pgInstance) url() string {
+	return "postgres://postgres@127.0.0.1:" + in.port + "/postgres?sslmode=disable&connect_timeout=3"
+}
+
+func (in *pgInstance) start() {
+	in.t.Helper()
+	opts := "-p " + in.port + " -k " + in.dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
+	in.run(filepath.Join(in.bin, "pg_ctl"), "-D", in.data(), "-l", filepath.Join(in.dir, "log"), "-w", "-t", "30", "-o", opts, "start")
+}
+
+func (in *pgInstance) stop() {
+	in.t.Helper()
+	in.run(filepath.Join(in.bin, "pg_ctl"), "-D", in.data(), "-m", "fast", "-w", "-t", "30", "stop")
+}
+
+func (in *pgInstance) run(name string, args ...string) {
+	in.t.Helper()
+	cmd := in.asOwner(name, args...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		log, _ := os.ReadFile(filepath.Join(in.dir, "log"))
+		in.t.Fatalf("%s %v: %v\n%s\nserver log:\n%s", filepath.Base(name), args, err, out, log)
 	}
 }
