@@ -45,6 +45,19 @@ func BenchmarkRefresh(b *testing.B) {
 				return swapOK(b, s, ctx, h, v, u)
 			})
 		})
+		b.Run("issuer", func(b *testing.B) {
+			iss := benchIssuer(b, s)
+			tok := benchSession(b, iss)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				next, err := iss.Refresh(context.Background(), tok)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tok = next.RefreshToken
+			}
+		})
 		b.Run("raw/clients=16", func(b *testing.B) {
 			handles := benchRows(b, s, benchClients)
 			benchParallel(b, handles, func(ctx context.Context, h string, _ uint64, u sessionissuer.RefreshUpdate) error {
@@ -58,7 +71,51 @@ func BenchmarkRefresh(b *testing.B) {
 				return swapOK(b, par, ctx, h, v, u)
 			})
 		})
+		b.Run("issuer/clients=16", func(b *testing.B) {
+			iss := benchIssuer(b, par)
+			toks := make([]string, benchClients)
+			for i := range toks {
+				toks[i] = benchSession(b, iss)
+			}
+			var next atomic.Int64
+			b.SetParallelism((benchClients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				tok := toks[int(next.Add(1)-1)%len(toks)]
+				for pb.Next() {
+					t, err := iss.Refresh(context.Background(), tok)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					tok = t.RefreshToken
+				}
+			})
+		})
 	})
+}
+
+func benchIssuer(b *testing.B, s *pgstore.Store) *sessionissuer.Issuer {
+	b.Helper()
+	iss, err := sessionissuer.New(s, sessionissuer.WithIssuer("https://bench.example"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = iss.Close() })
+	return iss
+}
+
+// benchSession starts a session and returns its refresh token (Create waits
+// for the signing keys, so the timed loop does not).
+func benchSession(b *testing.B, iss *sessionissuer.Issuer) string {
+	b.Helper()
+	tok, err := iss.Create(context.Background(), "bench", map[string]any{"role": "user", "tenant": "acme"},
+		sessionissuer.Device{UserAgent: "bench/1.0", IP: "127.0.0.1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tok.RefreshToken
 }
 
 func swapOK(b *testing.B, s *pgstore.Store, ctx context.Context, h string, v uint64, u sessionissuer.RefreshUpdate) error {
