@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,12 +24,13 @@ const benchClients = 16
 func BenchmarkRefresh(b *testing.B) {
 	b.Run("postgres", func(b *testing.B) {
 		s := newStore(b)
-		pool, err := pgxpool.New(context.Background(), serverURL()+"&pool_max_conns=16")
+		url16 := withParam(serverURL(), "pool_max_conns=16")
+		pool, err := pgxpool.New(context.Background(), url16)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(pool.Close)
-		par := openStoreURL(b, serverURL()+"&pool_max_conns=16", s.Schema())
+		par := openStoreURL(b, url16, s.Schema())
 		raw := "UPDATE " + pgx.Identifier{s.Schema(), "sessionguard_sessions"}.Sanitize() +
 			" SET refresh = $2, refreshed_at = $3, expires_at = $4, version = version + 1 WHERE handle = $1"
 
@@ -94,6 +96,14 @@ func BenchmarkRefresh(b *testing.B) {
 			})
 		})
 	})
+}
+
+// withParam adds a query parameter to a postgres:// URL.
+func withParam(url, param string) string {
+	if strings.Contains(url, "?") {
+		return url + "&" + param
+	}
+	return url + "?" + param
 }
 
 func benchIssuer(b *testing.B, s *pgstore.Store) *sessionissuer.Issuer {
