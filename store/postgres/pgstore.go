@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	sessionissuer "github.com/sessionguard/sessionguard/issuer"
@@ -60,6 +63,14 @@ func New(ctx context.Context, connString string, opts ...Option) (*Store, error)
 	if _, set := cfg.ConnConfig.RuntimeParams["synchronous_commit"]; !set {
 		cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	}
+	// When a context ends mid-statement, ask the server to cancel the
+	// statement (and give up on the connection 0.5 s later if it does not
+	// answer). pgx's default only closes the socket, and a server blocked on
+	// a row lock does not notice that: the timed-out UPDATE would still
+	// apply once the lock is released, after the caller was told it failed.
+	cfg.ConnConfig.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: cancelGiveUp}
+	}
 	o, err := applyOptions(opts)
 	if err != nil {
 		return nil, err
@@ -71,9 +82,17 @@ func New(ctx context.Context, connString string, opts ...Option) (*Store, error)
 	return newStore(pool, true, o), nil
 }
 
+// cancelGiveUp is how long after its context ends a statement may wait for
+// the server to confirm its cancellation before the connection is dropped.
+const cancelGiveUp = 500 * time.Millisecond
+
 // NewFromPool returns a Store using pool, which stays the caller's:
-// [Store.Close] does not close it, and its settings (synchronous_commit
-// included, see [Store]) are used as they are.
+// [Store.Close] does not close it, and its settings are used as they are:
+// synchronous_commit (see [Store]) and the context watcher. For the
+// behaviour [New] gives, set ConnConfig.BuildContextWatcherHandler to a
+// [pgconn.CancelRequestContextWatcherHandler]: with pgx's default handler a
+// statement whose context ended while it waited on the server (for a row
+// lock, say) may still be applied after the call returned its error.
 func NewFromPool(pool *pgxpool.Pool, opts ...Option) (*Store, error) {
 	if pool == nil {
 		return nil, errors.New("pgstore: NewFromPool needs a pool")

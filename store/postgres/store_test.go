@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	sessionissuer "github.com/sessionguard/sessionguard/issuer"
 	pgstore "github.com/sessionguard/sessionguard/store/postgres"
 )
@@ -542,8 +544,11 @@ func TestContextHonoured(t *testing.T) {
 			}
 		}
 		_ = tx.Rollback(ctxT(t))
-		if g := mustGet(t, s, rec.Handle); g.Version != 1 || !g.RevokedAt.IsZero() {
-			t.Fatalf("timed-out calls changed the row: %+v", g)
+		// A statement the server had not canceled would now get the lock
+		// and apply: give it the time to, then check that none did.
+		time.Sleep(500 * time.Millisecond)
+		if g := mustGet(t, s, rec.Handle); g.Version != 1 || !g.RevokedAt.IsZero() || !bytes.Equal(g.Payload, rec.Payload) {
+			t.Fatalf("timed-out calls were applied after they returned their error: %+v", g)
 		}
 		// The pool recovers from the interrupted connections.
 		if _, ok, err := s.SwapRefresh(ctxT(t), rec.Handle, 1, u); !ok || err != nil {
@@ -618,4 +623,35 @@ func TestSchemasIsolated(t *testing.T) {
 		t.Fatalf("other schema's Get = %v; want ErrNotFound", err)
 	}
 	mustCreate(t, b, rec) // the same handle is free there
+}
+
+// TestNewFromPool: a Store over the application's pool works and leaves the
+// pool open on Close.
+func TestNewFromPool(t *testing.T) {
+	schema := freshSchema(t)
+	pool, err := pgxpool.New(context.Background(), serverURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	s, err := pgstore.NewFromPool(pool, pgstore.WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecord("alice", now())
+	mustCreate(t, s, rec)
+	w := startWatch(t, s, now())
+	if _, err := s.Revoke(ctxT(t), rec.Handle, now()); err != nil {
+		t.Fatal(err)
+	}
+	if missing := w.waitFor(2*time.Second, rec.Handle); missing != nil {
+		t.Fatal("revocation not delivered over NewFromPool")
+	}
+	s.Close()
+	if err := pool.Ping(ctxT(t)); err != nil {
+		t.Fatalf("Close closed the caller's pool: %v", err)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	sessionissuer "github.com/sessionguard/sessionguard/issuer"
@@ -24,8 +26,8 @@ const watchPingTimeout = 5 * time.Second
 // any process sharing the schema, until ctx is done, the connection fails or
 // [Store.Close] is called (see [sessionissuer.Store.WatchRevocations]).
 //
-// It takes one connection out of the pool for itself (the pool opens
-// another when it needs one) and, in this order, runs LISTEN on the
+// It opens a connection of its own (with the pool's settings, outside the
+// pool) and, in this order, runs LISTEN on the
 // schema's channel, then a catch-up SELECT of the rows revoked at or after
 // since, then waits for notifications. Because LISTEN is in place before
 // the SELECT reads, a revocation committed at any moment is either in the
@@ -70,14 +72,10 @@ func (s *Store) WatchRevocations(ctx context.Context, since time.Time, fn func(s
 }
 
 func (s *Store) watch(ctx context.Context, since time.Time, fn func(sessionissuer.Revocation)) error {
-	pc, err := s.pool.Acquire(ctx)
+	conn, err := s.dialListener(ctx)
 	if err != nil {
 		return wrapErr(ctx, "watch revocations: connect", err)
 	}
-	// The connection leaves the pool: once it is listening it must never be
-	// handed to another caller, and it is closed (ending the LISTEN) when the
-	// watch ends.
-	conn := pc.Hijack()
 	defer func() {
 		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -108,6 +106,38 @@ func (s *Store) watch(ctx context.Context, since time.Time, fn func(sessionissue
 			fn(r)
 		}
 	}
+}
+
+// dialListener opens the watch's own connection, configured as the pool's
+// (its BeforeConnect and AfterConnect hooks included) but outside it: once it
+// is listening it must never be handed to another caller, and closing it
+// ends the LISTEN. Its context watcher only sets a socket deadline: waiting
+// for a notification is interrupted every idle interval, and a cancel
+// request sent to an idle connection would achieve nothing.
+func (s *Store) dialListener(ctx context.Context) (*pgx.Conn, error) {
+	pcfg := s.pool.Config()
+	cfg := pcfg.ConnConfig
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: pc.Conn()}
+	}
+	if pcfg.BeforeConnect != nil {
+		if err := pcfg.BeforeConnect(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if pcfg.AfterConnect != nil {
+		if err := pcfg.AfterConnect(ctx, conn); err != nil {
+			closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = conn.Close(closeCtx)
+			return nil, err
+		}
+	}
+	return conn, nil
 }
 
 func (s *Store) catchUp(ctx context.Context, conn *pgx.Conn, since time.Time, fn func(sessionissuer.Revocation)) error {
