@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -12,12 +13,16 @@ import (
 // revocations; the schema name completes it.
 const channelPrefix = "sessionguard_rev_"
 
-// Revoke sets the revocation time of handle's row if it is not yet revoked
-// and reports whether it did. The same statement sends the NOTIFY that
+// Revoke sets the revocation time of handle's row to at if it is not yet
+// revoked and reports whether it did (a zero at is refused: it would read
+// back as "not revoked"). The same statement sends the NOTIFY that
 // [Store.WatchRevocations] listens for, so the revocation reaches every
 // watcher, in this process and others, when (and only if) it commits.
 func (s *Store) Revoke(ctx context.Context, handle string, at time.Time) (bool, error) {
-	if !textOK(handle) {
+	if at.IsZero() {
+		return false, errors.New("pgstore: revoke: zero revocation time")
+	}
+	if !handleOK(handle) {
 		return false, s.noRow(ctx, nil)
 	}
 	rows, err := s.pool.Query(ctx, s.q.revoke, handle, ts(at), s.channel, notifyPrefix(at))
@@ -35,10 +40,13 @@ func (s *Store) Revoke(ctx context.Context, handle string, at time.Time) (bool, 
 // one statement that also notifies the watchers of each (see
 // [sessionissuer.Store.RevokeSubject]), and returns the handles it revoked.
 func (s *Store) RevokeSubject(ctx context.Context, subject, keep string, at time.Time) ([]string, error) {
+	if at.IsZero() {
+		return nil, errors.New("pgstore: revoke subject: zero revocation time")
+	}
 	if !textOK(subject) {
 		return nil, s.noRow(ctx, nil)
 	}
-	if !textOK(keep) {
+	if !handleOK(keep) {
 		keep = "" // no row has that handle: keep nothing
 	}
 	rows, err := s.pool.Query(ctx, s.q.revokeSubject, subject, keep, ts(at), s.channel, notifyPrefix(at))

@@ -16,8 +16,8 @@ import (
 
 // Column types: handle and subject are text, so that an operator can query
 // them in psql; a value PostgreSQL cannot hold as text (invalid UTF-8 or a
-// NUL byte) is refused by Create and found nowhere by the lookups, without a
-// round trip. The device fields come from the network (a user agent cut to
+// NUL byte), or a handle over 1024 bytes, is refused by Create and found
+// nowhere by the lookups, without a round trip. The device fields come from the network (a user agent cut to
 // 256 bytes may end inside a character), so they are bytea and kept exactly;
 // payload and refresh state are bytea as well.
 
@@ -27,8 +27,8 @@ func (s *Store) Create(ctx context.Context, rec *sessionissuer.Record) error {
 	if rec == nil {
 		return errors.New("pgstore: create: nil record")
 	}
-	if !textOK(rec.Handle) || !textOK(rec.Subject) {
-		return errors.New("pgstore: create: handle and subject must be valid UTF-8 without NUL bytes")
+	if !handleOK(rec.Handle) || !textOK(rec.Subject) {
+		return errors.New("pgstore: create: handle and subject must be valid UTF-8 without NUL bytes, the handle at most 1024 bytes")
 	}
 	_, err := s.pool.Exec(ctx, s.q.create,
 		rec.Handle, rec.Subject,
@@ -51,7 +51,7 @@ var ErrDuplicateHandle = errors.New("a session with this handle already exists")
 
 // Get returns the row of handle or [sessionissuer.ErrNotFound].
 func (s *Store) Get(ctx context.Context, handle string) (*sessionissuer.Record, error) {
-	if !textOK(handle) {
+	if !handleOK(handle) {
 		return nil, s.noRow(ctx, sessionissuer.ErrNotFound)
 	}
 	rec, err := scanRecord(s.pool.QueryRow(ctx, s.q.get, handle))
@@ -69,7 +69,7 @@ func (s *Store) Get(ctx context.Context, handle string) (*sessionissuer.Record, 
 // when the version matches, and a SELECT of the current row only when it
 // does not.
 func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, u sessionissuer.RefreshUpdate) (*sessionissuer.Record, bool, error) {
-	if !textOK(handle) {
+	if !handleOK(handle) {
 		return nil, false, s.noRow(ctx, nil)
 	}
 	if version <= math.MaxInt64 {
@@ -95,7 +95,7 @@ func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, 
 // SetPayload replaces the payload of a live row (see
 // [sessionissuer.Store.SetPayload]); Version is unchanged.
 func (s *Store) SetPayload(ctx context.Context, handle string, payload []byte) (bool, error) {
-	if !textOK(handle) {
+	if !handleOK(handle) {
 		return false, s.noRow(ctx, nil)
 	}
 	tag, err := s.pool.Exec(ctx, s.q.setPayload, handle, notNil(payload))
@@ -203,6 +203,13 @@ func notNil(b []byte) []byte {
 	}
 	return b
 }
+
+// maxHandleLen bounds handles (the issuer's are 22 bytes) so that every row
+// can be revoked: a revocation's NOTIFY payload, which carries the handle,
+// is limited to 8000 bytes, and a btree index entry to about 2700.
+const maxHandleLen = 1024
+
+func handleOK(h string) bool { return len(h) <= maxHandleLen && textOK(h) }
 
 // textOK reports whether PostgreSQL can hold s in a text column.
 func textOK(s string) bool {

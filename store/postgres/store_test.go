@@ -106,6 +106,7 @@ func TestCreateRefusesTextPostgresCannotHold(t *testing.T) {
 	for _, mod := range []func(*sessionissuer.Record){
 		func(r *sessionissuer.Record) { r.Handle = "h\x00" },
 		func(r *sessionissuer.Record) { r.Subject = "al\xffice" },
+		func(r *sessionissuer.Record) { r.Handle = strings.Repeat("h", 1025) },
 	} {
 		rec := newRecord("alice", now())
 		mod(rec)
@@ -269,10 +270,20 @@ func TestRevoke(t *testing.T) {
 	if g := mustGet(t, s, rec.Handle); !g.RevokedAt.Equal(at) {
 		t.Errorf("RevokedAt = %v, want %v (the first revocation)", g.RevokedAt, at)
 	}
-	for _, h := range []string{"unknown", "bad\x00"} {
+	for _, h := range []string{"unknown", "bad\x00", strings.Repeat("h", 1025)} {
 		if ok, err := s.Revoke(ctx, h, at); ok || err != nil {
 			t.Errorf("Revoke(%q) = %v, %v", h, ok, err)
 		}
+	}
+	if ok, err := s.Revoke(ctx, newRecord("alice", at).Handle, time.Time{}); ok || err == nil {
+		t.Errorf("Revoke at the zero time = %v, %v; want an error", ok, err)
+	}
+	// The longest handle Create accepts can be revoked (its NOTIFY fits).
+	long := newRecord("alice", now())
+	long.Handle = strings.Repeat("L", 1024)
+	mustCreate(t, s, long)
+	if ok, err := s.Revoke(ctx, long.Handle, at); !ok || err != nil {
+		t.Errorf("Revoke(1024-byte handle) = %v, %v", ok, err)
 	}
 }
 
