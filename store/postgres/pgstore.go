@@ -32,6 +32,12 @@ import (
 // Consistency: each method is one statement at READ COMMITTED (the server
 // default), and every compare-and-swap is a conditional UPDATE, so two
 // swaps from the same version never both succeed, on one instance or many.
+//
+// Contexts: once a call's context is done it returns an error wrapping
+// ctx.Err(). A Store made by [New] also has the server cancel the statement
+// (a cancel request), so a write that timed out while waiting, for a row
+// lock say, is not applied afterwards; one that had committed before the
+// deadline stays committed (the error then means "outcome unknown").
 type Store struct {
 	pool    *pgxpool.Pool
 	ownPool bool

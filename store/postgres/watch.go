@@ -27,9 +27,9 @@ const watchPingTimeout = 5 * time.Second
 // [Store.Close] is called (see [sessionissuer.Store.WatchRevocations]).
 //
 // It opens a connection of its own (with the pool's settings, outside the
-// pool) and, in this order, runs LISTEN on the
-// schema's channel, then a catch-up SELECT of the rows revoked at or after
-// since, then waits for notifications. Because LISTEN is in place before
+// pool) and, in this order, runs LISTEN on the schema's channel, then a
+// catch-up SELECT of the rows revoked at or after since, then waits for
+// notifications. Because LISTEN is in place before
 // the SELECT reads, a revocation committed at any moment is either in the
 // SELECT or notified after it (sometimes both: the same revocation may come
 // twice). PostgreSQL delivers a notification as soon as the revoking
