@@ -666,3 +666,22 @@ func TestNewFromPool(t *testing.T) {
 		t.Fatalf("Close closed the caller's pool: %v", err)
 	}
 }
+
+// TestSynchronousCommit: New runs its sessions with synchronous_commit=on
+// (durable successes) unless the connection string chooses otherwise.
+func TestSynchronousCommit(t *testing.T) {
+	needServer(t)
+	for _, tc := range []struct{ url, want string }{
+		{serverURL(), "on"},
+		{withParam(serverURL(), "synchronous_commit=off"), "off"},
+	} {
+		s := openStoreURL(t, tc.url, "public")
+		var got string
+		if err := pgstore.PoolOf(s).QueryRow(ctxT(t), "SHOW synchronous_commit").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("synchronous_commit = %q, want %q", got, tc.want)
+		}
+	}
+}
