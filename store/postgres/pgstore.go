@@ -182,6 +182,11 @@ type queries struct {
 // the order scanRecord reads it.
 const recordColumns = `handle, subject, created_at, refreshed_at, expires_at, revoked_at, user_agent, ip, label, payload, refresh, version`
 
+// swappedColumns is what a successful swap returns: the columns it did not
+// just write (revoked_at is NULL by its WHERE), read by scanSwapped. Fewer
+// columns to send and decode on the refresh path.
+const swappedColumns = `subject, created_at, user_agent, ip, label, payload, version`
+
 func buildQueries(schema string) queries {
 	sessions := pgx.Identifier{schema, sessionsTable}.Sanitize()
 	keys := pgx.Identifier{schema, keysTable}.Sanitize()
@@ -192,7 +197,7 @@ func buildQueries(schema string) queries {
 		// second UPDATE from the same version wait for the first, re-check
 		// its WHERE against the new version and match nothing.
 		swap: `UPDATE ` + sessions + ` SET refresh = $3, refreshed_at = $4, expires_at = $5, version = version + 1` +
-			` WHERE handle = $1 AND version = $2 AND revoked_at IS NULL RETURNING ` + recordColumns,
+			` WHERE handle = $1 AND version = $2 AND revoked_at IS NULL RETURNING ` + swappedColumns,
 		setPayload: `UPDATE ` + sessions + ` SET payload = $2 WHERE handle = $1 AND revoked_at IS NULL`,
 		// NOTIFY runs in the same statement, hence the same transaction, as
 		// the UPDATE: a listener hears of a revocation exactly when it is

@@ -73,8 +73,8 @@ func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, 
 		return nil, false, s.noRow(ctx, nil)
 	}
 	if version <= math.MaxInt64 {
-		rec, err := scanRecord(s.pool.QueryRow(ctx, s.q.swap,
-			handle, int64(version), notNil(u.Refresh), ts(u.RefreshedAt), ts(u.ExpiresAt)))
+		rec, err := scanSwapped(s.pool.QueryRow(ctx, s.q.swap,
+			handle, int64(version), notNil(u.Refresh), ts(u.RefreshedAt), ts(u.ExpiresAt)), handle, u)
 		if err == nil {
 			return rec, true, nil
 		}
@@ -175,6 +175,30 @@ func scanRecord(row pgx.Row) (*sessionissuer.Record, error) {
 	if revoked.Valid {
 		rec.RevokedAt = revoked.Time.UTC()
 	}
+	rec.Version = uint64(version)
+	return &rec, nil
+}
+
+// scanSwapped reads the columns of swappedColumns and completes the row
+// with what the swap wrote, as PostgreSQL stored it (times cut to
+// microseconds, in UTC).
+func scanSwapped(row pgx.Row, handle string, u sessionissuer.RefreshUpdate) (*sessionissuer.Record, error) {
+	var (
+		rec     sessionissuer.Record
+		created time.Time
+		version int64
+	)
+	err := row.Scan(&rec.Subject, &created,
+		stringBytes{&rec.UserAgent}, stringBytes{&rec.IP}, stringBytes{&rec.Label},
+		&rec.Payload, &version)
+	if err != nil {
+		return nil, err
+	}
+	rec.Handle = handle
+	rec.CreatedAt = created.UTC()
+	rec.RefreshedAt = u.RefreshedAt.Truncate(time.Microsecond).UTC()
+	rec.ExpiresAt = u.ExpiresAt.Truncate(time.Microsecond).UTC()
+	rec.Refresh = append([]byte{}, u.Refresh...)
 	rec.Version = uint64(version)
 	return &rec, nil
 }

@@ -140,6 +140,26 @@ func TestSwapRefresh(t *testing.T) {
 		t.Fatalf("Get after swap = %+v", *g)
 	}
 
+	t.Run("returned row is the stored row", func(t *testing.T) {
+		// Times with nanoseconds, in another zone: what SwapRefresh returns
+		// must equal what Get reads back (cut to microseconds, UTC).
+		r := newRecord("alice", t0)
+		mustCreate(t, s, r)
+		zone := time.FixedZone("X", -5*3600)
+		u := sessionissuer.RefreshUpdate{Refresh: []byte("ns"), RefreshedAt: time.Now().In(zone), ExpiresAt: time.Now().Add(time.Hour + 999).In(zone)}
+		got, ok, err := s.SwapRefresh(ctx, r.Handle, 1, u)
+		if err != nil || !ok {
+			t.Fatalf("SwapRefresh = %v, %v", ok, err)
+		}
+		if stored := mustGet(t, s, r.Handle); !reflect.DeepEqual(got, stored) {
+			t.Fatalf("SwapRefresh returned %+v\nGet reads     %+v", got, stored)
+		}
+		u.Refresh[0] = 'X'
+		if got.Refresh[0] != 'n' {
+			t.Error("the returned Refresh shares memory with the update")
+		}
+	})
+
 	t.Run("stale version", func(t *testing.T) {
 		stale := sessionissuer.RefreshUpdate{Refresh: []byte("stale"), RefreshedAt: t0, ExpiresAt: t0}
 		cur, ok, err := s.SwapRefresh(ctx, rec.Handle, 1, stale)
