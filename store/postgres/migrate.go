@@ -22,9 +22,9 @@ const SchemaVersion = 1
 
 // migrations[i] takes a schema from version i to i+1. Each entry is a list of
 // single statements in which {schema} stands for the quoted schema name.
-// Entries are never edited once released, only
-// appended, and each is additive, so an instance still running the previous
-// release keeps working against a schema migrated by a newer one.
+// Entries are never edited once released, only appended, and each is
+// additive, so an instance still running the previous release keeps working
+// against a schema migrated by a newer one.
 var migrations = [][]string{
 	// 1: sessions and the key ring.
 	{
