@@ -2,11 +2,18 @@
 // and the signing key ring of a sessionguard issuer, shared by any number of
 // application instances (docs/stores-postgres.md).
 //
-//	store, err := pgstore.New(ctx, "postgres://app@db/app?sslmode=verify-full")
-//	if err != nil { ... }
+//	store, err := pgstore.New(ctx, url, pgstore.WithSchema(schema))
+//	if err != nil {
+//		fmt.Println(err)
+//		return
+//	}
 //	defer store.Close()
-//	if err := store.Migrate(ctx); err != nil { ... } // idempotent, safe from many instances at once
-//	// hand store to the issuer
+//	if err := store.Migrate(ctx); err != nil { // idempotent, safe from many instances at once
+//		fmt.Println(err)
+//		return
+//	}
+//
+//	iss, err := sessionissuer.New(store, sessionissuer.WithIssuer("https://auth.example"))
 //
 // Design in brief:
 //   - Tables live in one schema ([WithSchema], default "public"), versioned

@@ -34,7 +34,7 @@ func Example() {
 		return
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
+	if err := store.Migrate(ctx); err != nil { // idempotent, safe from many instances at once
 		fmt.Println(err)
 		return
 	}
