@@ -705,3 +705,37 @@ func TestSynchronousCommit(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteExpiredSkipsLockedRows: a sweep does not wait for a row another
+// transaction holds (a refresh in flight, another instance's sweep); it
+// removes the others and leaves that one to a later sweep.
+func TestDeleteExpiredSkipsLockedRows(t *testing.T) {
+	s := newStore(t)
+	t0 := now()
+	locked := newRecord("alice", t0.Add(-48*time.Hour))
+	mustCreate(t, s, locked)
+	var others []*sessionissuer.Record
+	for i := 0; i < 3; i++ {
+		r := newRecord("alice", t0.Add(-48*time.Hour))
+		mustCreate(t, s, r)
+		others = append(others, r)
+	}
+	tx, err := adminConn(t).Begin(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctxT(t), "SELECT 1 FROM "+s.Schema()+".sessionguard_sessions WHERE handle = $1 FOR UPDATE", locked.Handle); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, err := s.DeleteExpired(ctx, t0, 100)
+	if err != nil || n != len(others) {
+		t.Fatalf("DeleteExpired with one row locked = %d, %v; want %d, nil without waiting", n, err, len(others))
+	}
+	_ = tx.Rollback(ctxT(t))
+	if n, err := s.DeleteExpired(ctxT(t), t0, 100); n != 1 || err != nil {
+		t.Fatalf("DeleteExpired after the lock = %d, %v; want the once-locked row", n, err)
+	}
+}

@@ -36,6 +36,10 @@ const watchPingTimeout = 5 * time.Second
 // transaction commits, well within the 2 s the contract allows. An idle
 // connection is checked every [WithWatchPing] interval (default 15 s).
 //
+// Live notifications are delivered whatever their At: one from an instance
+// whose clock lags may carry an At before since, and dropping it would
+// leave a revoked session's access tokens honoured by the revocation check.
+//
 // On a lost connection it returns the error; the issuer calls it again
 // (with since a little before the last revocation it saw), which connects
 // anew once the server is back. It returns ctx.Err() when ctx ended and
