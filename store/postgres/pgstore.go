@@ -26,8 +26,9 @@ import (
 // success is on disk in the WAL (and on synchronous standbys, as
 // configured) and survives a server crash. Setting synchronous_commit=off
 // trades that for speed: a crash may then lose the last few hundred
-// milliseconds of answered refreshes, which the issuer would later see as
-// replays (theft). [NewFromPool] leaves the pool's settings as they are.
+// milliseconds of answered refreshes, whose clients' next refresh then
+// fails (the store no longer knows the tokens they were given).
+// [NewFromPool] leaves the pool's settings as they are.
 //
 // Consistency: each method is one statement at READ COMMITTED (the server
 // default), and every compare-and-swap is a conditional UPDATE, so two
