@@ -1,0 +1,233 @@
+//go:build unix
+
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	sessionissuer "github.com/sessionguard/sessionguard/issuer"
+	redisstore "github.com/sessionguard/sessionguard/store/redis"
+)
+
+const (
+	sigStop = syscall.SIGSTOP
+	sigCont = syscall.SIGCONT
+)
+
+// ownServer is a redis-server this test started, on its own port, that the
+// test may kill, restart, stop and continue. The machine's shared server is
+// never touched.
+type ownServer struct {
+	tb   testing.TB
+	port int
+	cmd  *exec.Cmd
+}
+
+const ownPort = 56379
+
+func startOwnServer(tb testing.TB) *ownServer {
+	tb.Helper()
+	_, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("SESSIONGUARD_REQUIRE_SERVERS") == "1" {
+			tb.Fatalf("redis-server is not installed")
+		}
+		tb.Skip("redis-server is not installed")
+	}
+	s := &ownServer{tb: tb, port: ownPort}
+	s.start()
+	tb.Cleanup(s.kill)
+	return s
+}
+
+func (s *ownServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
+
+func (s *ownServer) start() {
+	s.tb.Helper()
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)), 200*time.Millisecond); err == nil {
+		_ = c.Close()
+		s.tb.Fatalf("port %d is taken: another test run owns it", s.port)
+	}
+	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no")
+	if err := s.cmd.Start(); err != nil {
+		s.tb.Fatalf("starting redis-server: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	o, _ := redis.ParseURL(s.url())
+	c := redis.NewClient(o)
+	defer c.Close()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("own redis-server did not answer: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill ends the server at once (SIGKILL: no clean shutdown) and waits for
+// it to be gone.
+func (s *ownServer) kill() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(os.Kill)
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
+
+func (s *ownServer) pause()  { _ = s.cmd.Process.Signal(sigStop) }
+func (s *ownServer) resume() { _ = s.cmd.Process.Signal(sigCont) }
+
+// TestOutageAndReconnect kills the test's own server under a live store:
+// every call fails with an error (never ErrNotFound, never a success), the
+// watch ends with an error, and once the server is back the same store
+// works again, without a restart.
+func TestOutageAndReconnect(t *testing.T) {
+	srv := startOwnServer(t)
+	ctx := context.Background()
+	s, err := redisstore.New(ctx, srv.url(), redisstore.WithPrefix(randomPrefix()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := record("alice", now())
+	mustCreate(t, s, rec)
+
+	c := newCollector()
+	_, watchDone := watch(t, s, now(), c)
+	time.Sleep(200 * time.Millisecond) // let the subscription settle
+
+	srv.kill()
+	select {
+	case err := <-watchDone:
+		if err == nil || isCtxErr(err) {
+			t.Fatalf("watch ended with %v, want the server's failure", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("watch did not notice the server was gone")
+	}
+	for op, err := range storeCalls(s, ctxWithTimeout(t, 2*time.Second), rec.Handle) {
+		if err == nil || errors.Is(err, sessionissuer.ErrNotFound) {
+			t.Errorf("%s with the server down = %v, want an error", op, err)
+		}
+	}
+
+	srv.start()
+	// A fresh server has no data (no persistence): the same store accepts
+	// new sessions at once.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := s.Create(ctxWithTimeout(t, time.Second), record("alice", now()))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("store did not reconnect: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Scripts are loaded again (the new server's script cache is empty).
+	r2 := record("bob", now())
+	mustCreate(t, s, r2)
+	if _, ok, err := s.SwapRefresh(ctx, r2.Handle, 1, sessionissuer.RefreshUpdate{RefreshedAt: now(), ExpiresAt: now().Add(time.Hour)}); !ok || err != nil {
+		t.Fatalf("SwapRefresh after reconnect = %v, %v", ok, err)
+	}
+	c2 := newCollector()
+	watch(t, s, now().Add(-time.Second), c2)
+	time.Sleep(200 * time.Millisecond)
+	if _, err := s.Revoke(ctx, r2.Handle, now()); err != nil {
+		t.Fatal(err)
+	}
+	c2.await(t, r2.Handle, 2*time.Second)
+}
+
+// TestHungServer stops (SIGSTOP) the test's own server: a call with a
+// deadline returns at the deadline with an error wrapping
+// context.DeadlineExceeded, a cancelled call returns at once with
+// context.Canceled, and a watch notices the silence by its health check.
+func TestHungServer(t *testing.T) {
+	srv := startOwnServer(t)
+	ctx := context.Background()
+	s, err := redisstore.New(ctx, srv.url(), redisstore.WithPrefix(randomPrefix()), redisstore.WithFeedHealthCheck(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec := record("alice", now())
+	mustCreate(t, s, rec)
+	c := newCollector()
+	_, watchDone := watch(t, s, now(), c)
+	time.Sleep(100 * time.Millisecond)
+
+	srv.pause()
+	defer srv.resume()
+
+	for op, err := range storeCalls(s, ctxWithTimeout(t, 300*time.Millisecond), rec.Handle) {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s against a hung server = %v, want DeadlineExceeded", op, err)
+		}
+	}
+	t.Run("each call returns at its deadline", func(t *testing.T) {
+		start := time.Now()
+		_, _, err := s.SwapRefresh(ctxWithTimeout(t, 200*time.Millisecond), rec.Handle, 1, sessionissuer.RefreshUpdate{})
+		if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > time.Second {
+			t.Fatalf("SwapRefresh = %v after %v", err, took)
+		}
+	})
+	t.Run("cancel without deadline", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(200*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := s.Get(cctx, rec.Handle)
+		if took := time.Since(start); !errors.Is(err, context.Canceled) || took > time.Second {
+			t.Fatalf("Get = %v after %v", err, took)
+		}
+	})
+	select {
+	case err := <-watchDone:
+		if err == nil || isCtxErr(err) {
+			t.Fatalf("watch ended with %v, want a health-check failure", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("watch did not notice the hung server")
+	}
+
+	srv.resume()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := s.Get(ctxWithTimeout(t, time.Second), rec.Handle)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("store did not recover after the server resumed: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func ctxWithTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
