@@ -13,6 +13,9 @@ type config struct {
 	prefix      string
 	retention   time.Duration
 	healthCheck time.Duration
+
+	waitReplicas int
+	waitTimeout  time.Duration
 }
 
 func defaults() config {
@@ -67,6 +70,26 @@ func WithFeedHealthCheck(d time.Duration) Option {
 			return errors.New("redisstore: WithFeedHealthCheck: interval under 10 ms")
 		}
 		c.healthCheck = d
+		return nil
+	}
+}
+
+// WithWaitReplicas makes every write wait, after its script, until at least
+// n replicas acknowledged it or timeout passed (Redis WAIT; default: no
+// wait, n = 0). A write that too few replicas acknowledged returns an error,
+// which the issuer reports as unavailable: the write did happen on the
+// primary, and a refresh retried with the same token is answered within
+// the grace period. This narrows what a failover can lose; it is not a
+// disk fsync (configure appendfsync always for that, docs/stores-redis.md).
+// For a single primary with replicas (a *redis.Client or a Sentinel
+// failover client), not a Cluster. Keep timeout below the client's read
+// timeout (3 s by default) and the issuer's store deadline.
+func WithWaitReplicas(n int, timeout time.Duration) Option {
+	return func(c *config) error {
+		if n < 0 || n > 0 && timeout <= 0 {
+			return errors.New("redisstore: WithWaitReplicas: negative count or non-positive timeout")
+		}
+		c.waitReplicas, c.waitTimeout = n, timeout
 		return nil
 	}
 }

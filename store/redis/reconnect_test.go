@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,12 +31,19 @@ const (
 type ownServer struct {
 	tb   testing.TB
 	port int
+	args []string
 	cmd  *exec.Cmd
 }
 
-const ownPort = 56379
+// Ports of the servers the tests start: a primary, and its replica.
+const (
+	ownPort     = 56379
+	replicaPort = 56380
+)
 
-func startOwnServer(tb testing.TB) *ownServer {
+func startOwnServer(tb testing.TB) *ownServer { return startServerOn(tb, ownPort) }
+
+func startServerOn(tb testing.TB, port int, args ...string) *ownServer {
 	tb.Helper()
 	_, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -44,7 +52,7 @@ func startOwnServer(tb testing.TB) *ownServer {
 		}
 		tb.Skip("redis-server is not installed")
 	}
-	s := &ownServer{tb: tb, port: ownPort}
+	s := &ownServer{tb: tb, port: port, args: args}
 	s.start()
 	tb.Cleanup(s.kill)
 	return s
@@ -60,6 +68,7 @@ func (s *ownServer) start() {
 	}
 	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no")
+	s.cmd.Args = append(s.cmd.Args, s.args...)
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatalf("starting redis-server: %v", err)
 	}
@@ -230,4 +239,53 @@ func ctxWithTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// TestWaitReplicas runs a primary with a replica (both the test's own):
+// with WithWaitReplicas(1, …) writes succeed while the replica follows,
+// and fail, promptly and without a logout-shaped answer, once it is gone.
+func TestWaitReplicas(t *testing.T) {
+	primary := startOwnServer(t)
+	replica := startServerOn(t, replicaPort, "--replicaof", "127.0.0.1", strconv.Itoa(ownPort))
+	ctx := context.Background()
+	c := rawClient(t, primary.url())
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info := c.Info(ctx, "replication").Val()
+		if strings.Contains(info, "connected_slaves:1") && strings.Contains(info, "state=online") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica did not come online:\n%s", info)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s, err := redisstore.New(ctx, primary.url(), redisstore.WithPrefix(randomPrefix()), redisstore.WithWaitReplicas(1, 500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec := record("alice", now())
+	mustCreate(t, s, rec)
+	if _, ok, err := s.SwapRefresh(ctx, rec.Handle, 1, sessionissuer.RefreshUpdate{RefreshedAt: now(), ExpiresAt: now().Add(time.Hour)}); !ok || err != nil {
+		t.Fatalf("SwapRefresh with a replica = %v, %v", ok, err)
+	}
+	// After a script cache flush the pair is sent again.
+	c.ScriptFlush(ctx)
+	if ok, err := s.Revoke(ctx, rec.Handle, now()); !ok || err != nil {
+		t.Fatalf("Revoke after SCRIPT FLUSH = %v, %v", ok, err)
+	}
+
+	replica.kill()
+	r2 := record("bob", now())
+	start := time.Now()
+	err = s.Create(ctx, r2)
+	if err == nil || time.Since(start) > 2*time.Second {
+		t.Fatalf("Create without a replica = %v after %v, want an error after the wait", err, time.Since(start))
+	}
+	t.Logf("Create without its replica: %v", err)
+	// The primary did write it: a retry sees the handle taken.
+	if _, err := s.Get(ctx, r2.Handle); err != nil {
+		t.Fatalf("Get of the unacknowledged write: %v", err)
+	}
 }

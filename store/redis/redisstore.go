@@ -28,6 +28,10 @@ var ErrLayout = errors.New("redisstore: unknown key layout version")
 // errExists is Create's error for a handle already present.
 var errExists = errors.New("redisstore: a session with this handle exists")
 
+// errNotReplicated is a write's error under [WithWaitReplicas] when too few
+// replicas acknowledged it in time.
+var errNotReplicated = errors.New("redisstore: write not acknowledged by enough replicas")
+
 // revokeBatch bounds the rows one revoke script touches, so a subject with
 // very many sessions does not hold the server for long.
 const revokeBatch = 256
@@ -250,6 +254,48 @@ func (s *Store) shape(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w", op, err)
 }
 
+// eval runs a script: EVALSHA, and EVAL when the server does not have the
+// script cached (after a restart or SCRIPT FLUSH), which caches it again.
+// With [WithWaitReplicas], the script and a WAIT go in one pipeline, on one
+// connection, as WAIT counts that connection's writes; a reply of fewer
+// replicas than required turns into an error (the write itself happened).
+func (s *Store) eval(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
+	if s.cfg.waitReplicas == 0 {
+		return sc.Run(ctx, s.client, keys, args...)
+	}
+	cmd, wait := s.evalWait(ctx, sc, keys, args)
+	if isNoScript(cmd.Err()) {
+		// Nothing ran: cache the script and send the pair again.
+		if err := sc.Load(ctx, s.client).Err(); err != nil {
+			cmd.SetErr(err)
+			return cmd
+		}
+		cmd, wait = s.evalWait(ctx, sc, keys, args)
+	}
+	if cmd.Err() != nil {
+		return cmd
+	}
+	if err := wait.Err(); err != nil {
+		cmd.SetErr(err)
+	} else if n, err := wait.Int64(); err != nil || n < int64(s.cfg.waitReplicas) {
+		cmd.SetErr(fmt.Errorf("%w: %d of %d replicas within %v", errNotReplicated, n, s.cfg.waitReplicas, s.cfg.waitTimeout))
+	}
+	return cmd
+}
+
+func (s *Store) evalWait(ctx context.Context, sc *redis.Script, keys []string, args []any) (cmd, wait *redis.Cmd) {
+	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		cmd = p.EvalSha(ctx, sc.Hash(), keys, args...)
+		wait = p.Do(ctx, "wait", s.cfg.waitReplicas, s.cfg.waitTimeout.Milliseconds())
+		return nil
+	})
+	return cmd, wait
+}
+
+func isNoScript(err error) bool {
+	return err != nil && (errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT"))
+}
+
 func (s *Store) rowKey(handle string) string   { return s.rowPrefix + handle }
 func (s *Store) subjKey(subject string) string { return s.subjPrefix + subject }
 
@@ -261,7 +307,7 @@ func (s *Store) Create(ctx context.Context, rec *sessionissuer.Record) error {
 		return errors.New("redisstore: create: record without handle or subject")
 	}
 	return s.run(ctx, "create", func(ctx context.Context) error {
-		n, err := createScript.Run(ctx, s.client,
+		n, err := s.eval(ctx, createScript,
 			[]string{s.rowKey(rec.Handle), s.subjKey(rec.Subject)},
 			rec.Subject, encodeTime(rec.CreatedAt), encodeTime(rec.RefreshedAt),
 			encodeTime(rec.ExpiresAt), encodeTime(rec.RevokedAt),
@@ -312,7 +358,7 @@ func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, 
 		swapped bool
 	)
 	err := s.run(ctx, "swap refresh", func(ctx context.Context) error {
-		v, err := swapScript.Run(ctx, s.client, []string{s.rowKey(handle)},
+		v, err := s.eval(ctx, swapScript, []string{s.rowKey(handle)},
 			strconv.FormatUint(version, 10), strconv.FormatUint(version+1, 10),
 			u.Refresh, encodeTime(u.RefreshedAt), encodeTime(u.ExpiresAt), s.keepUS,
 		).Slice()
@@ -345,7 +391,7 @@ func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, 
 func (s *Store) SetPayload(ctx context.Context, handle string, payload []byte) (bool, error) {
 	var ok bool
 	err := s.run(ctx, "set payload", func(ctx context.Context) error {
-		n, err := setPayloadScript.Run(ctx, s.client, []string{s.rowKey(handle)}, payload).Int()
+		n, err := s.eval(ctx, setPayloadScript, []string{s.rowKey(handle)}, payload).Int()
 		ok = n == 1
 		return err
 	})
@@ -423,7 +469,7 @@ func (s *Store) revoke(ctx context.Context, subject string, at time.Time, checkE
 		keys = append(keys, s.rowKey(h))
 		args = append(args, h)
 	}
-	return revokeScript.Run(ctx, s.client, keys, args...).StringSlice()
+	return s.eval(ctx, revokeScript, keys, args...).StringSlice()
 }
 
 // List reads the subject's index newest first, then its rows in one
@@ -595,7 +641,7 @@ func (s *Store) LoadKeys(ctx context.Context) ([]byte, uint64, error) {
 func (s *Store) SwapKeys(ctx context.Context, version uint64, blob []byte) (bool, error) {
 	var ok bool
 	err := s.run(ctx, "swap keys", func(ctx context.Context) error {
-		n, err := swapKeysScript.Run(ctx, s.client, []string{s.keysKey},
+		n, err := s.eval(ctx, swapKeysScript, []string{s.keysKey},
 			strconv.FormatUint(version, 10), strconv.FormatUint(version+1, 10), blob).Int()
 		ok = n == 1
 		return err
