@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sessionissuer "github.com/sessionguard/sessionguard/issuer"
+	redisstore "github.com/sessionguard/sessionguard/store/redis"
 )
 
 // collector gathers revocations delivered to a watch.
@@ -167,4 +168,26 @@ func TestWatchRevocationsZeroSince(t *testing.T) {
 	c := newCollector()
 	watch(t, s, time.Time{}, c)
 	c.await(t, r.Handle, 2*time.Second)
+}
+
+func TestFeedTrimmedByAge(t *testing.T) {
+	s := newStore(t, redisstore.WithRetention(time.Minute))
+	ctx := context.Background()
+	base := now()
+	a, b := record("alice", base), record("alice", base)
+	mustCreate(t, s, a)
+	mustCreate(t, s, b)
+	if _, err := s.Revoke(ctx, a.Handle, base); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Revoke(ctx, b.Handle, base.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	_ = s.WatchRevocations(wctx, base.Add(-time.Second), func(r sessionissuer.Revocation) { got = append(got, r.Handle) })
+	if len(got) != 1 || got[0] != b.Handle {
+		t.Fatalf("feed after a revocation a retention later = %v, want only the newer one", got)
+	}
 }

@@ -104,7 +104,9 @@ return 1
 //	ARGV: at_us keep_us channel subject ('' = any) check_expiry (0|1) handles...
 //	returns the handles it revoked
 //
-// With a subject, a row of another subject is skipped, and revoked rows and
+// The feed is trimmed to the entries at most keep older than at, and
+// expires when nothing was revoked for twice keep. With a subject, a row
+// of another subject is skipped, and revoked rows and
 // rows whose index entry has no row any more leave the subject index.
 var revokeScript = redis.NewScript(prelude + `
 local at, keep, channel, subject = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
@@ -129,6 +131,8 @@ for i = 3, #KEYS do
 end
 if #out > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. fmtint(atn - keep))
+  -- A feed without new revocations for a retention is all stale: let it go.
+  redis.call('PEXPIRE', KEYS[1], fmtint(math.floor(keep / 1000) * 2))
 end
 return out
 `)
