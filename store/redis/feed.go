@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -37,17 +38,37 @@ func (s *Store) WatchRevocations(ctx context.Context, since time.Time, fn func(s
 		return fmt.Errorf("redisstore: watch revocations: %w", err)
 	}
 	ps := s.client.Subscribe(ctx)
-	// Closing the subscription is what interrupts a blocked read when ctx
-	// is cancelled; go-redis only puts deadlines on sockets.
-	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
-	defer func() {
-		stop()
+	// The watch runs on its own goroutine so that a cancelled ctx returns
+	// at once even while go-redis is still connecting (it holds the
+	// subscription's lock then, and only puts deadlines on sockets).
+	// deliver stops calling fn once WatchRevocations has returned.
+	var (
+		mu      sync.Mutex
+		stopped bool
+	)
+	deliver := func(r sessionissuer.Revocation) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			fn(r)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		err := s.watch(ctx, ps, since, deliver)
 		_ = ps.Close()
+		done <- err
 	}()
-	err := s.watch(ctx, ps, since, fn)
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		go func() { _ = ps.Close() }() // interrupts a blocked read
+	}
+	mu.Lock()
+	stopped = true
+	mu.Unlock()
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		// The read was interrupted by closing the subscription: the
-		// context is the reason, not the closed connection.
 		return fmt.Errorf("redisstore: watch revocations: %w", ctxErr)
 	}
 	return s.shape(ctx, "watch revocations", err)

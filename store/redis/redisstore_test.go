@@ -603,19 +603,40 @@ func TestContextDone(t *testing.T) {
 	}
 }
 
+// storeOp is one Store method, called with fixed arguments.
+type storeOp struct {
+	name string
+	call func(ctx context.Context) error
+}
+
+// storeOps returns a call of every Store method on handle's row.
+func storeOps(s sessionissuer.Store, handle string) []storeOp {
+	ignore := func(_ any, err error) error { return err }
+	return []storeOp{
+		{"Create", func(ctx context.Context) error { return s.Create(ctx, record("zed", now())) }},
+		{"Get", func(ctx context.Context) error { return ignore(s.Get(ctx, handle)) }},
+		{"SwapRefresh", func(ctx context.Context) error {
+			_, _, err := s.SwapRefresh(ctx, handle, 1, sessionissuer.RefreshUpdate{RefreshedAt: now(), ExpiresAt: now().Add(time.Hour)})
+			return err
+		}},
+		{"SetPayload", func(ctx context.Context) error { return ignore(s.SetPayload(ctx, handle, []byte(`{}`))) }},
+		{"Revoke", func(ctx context.Context) error { return ignore(s.Revoke(ctx, handle, now())) }},
+		{"RevokeSubject", func(ctx context.Context) error { return ignore(s.RevokeSubject(ctx, "alice", "", now())) }},
+		{"List", func(ctx context.Context) error { return ignore(s.List(ctx, "alice", now())) }},
+		{"DeleteExpired", func(ctx context.Context) error { return ignore(s.DeleteExpired(ctx, now(), 10)) }},
+		{"WatchRevocations", func(ctx context.Context) error {
+			return s.WatchRevocations(ctx, now(), func(sessionissuer.Revocation) {})
+		}},
+		{"LoadKeys", func(ctx context.Context) error { _, _, err := s.LoadKeys(ctx); return err }},
+		{"SwapKeys", func(ctx context.Context) error { return ignore(s.SwapKeys(ctx, 0, []byte("k"))) }},
+	}
+}
+
 // storeCalls runs every Store method once under ctx and returns each error.
 func storeCalls(s sessionissuer.Store, ctx context.Context, handle string) map[string]error {
 	errs := map[string]error{}
-	errs["Create"] = s.Create(ctx, record("zed", now()))
-	_, errs["Get"] = s.Get(ctx, handle)
-	_, _, errs["SwapRefresh"] = s.SwapRefresh(ctx, handle, 1, sessionissuer.RefreshUpdate{RefreshedAt: now(), ExpiresAt: now().Add(time.Hour)})
-	_, errs["SetPayload"] = s.SetPayload(ctx, handle, []byte(`{}`))
-	_, errs["Revoke"] = s.Revoke(ctx, handle, now())
-	_, errs["RevokeSubject"] = s.RevokeSubject(ctx, "alice", "", now())
-	_, errs["List"] = s.List(ctx, "alice", now())
-	_, errs["DeleteExpired"] = s.DeleteExpired(ctx, now(), 10)
-	errs["WatchRevocations"] = s.WatchRevocations(ctx, now(), func(sessionissuer.Revocation) {})
-	_, _, errs["LoadKeys"] = s.LoadKeys(ctx)
-	_, errs["SwapKeys"] = s.SwapKeys(ctx, 0, []byte("k"))
+	for _, op := range storeOps(s, handle) {
+		errs[op.name] = op.call(ctx)
+	}
 	return errs
 }
