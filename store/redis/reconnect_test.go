@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -283,4 +285,67 @@ func TestWaitReplicas(t *testing.T) {
 	if _, err := s.Get(ctx, r2.Handle); err != nil {
 		t.Fatalf("Get of the unacknowledged write: %v", err)
 	}
+}
+
+// TestIssuersAcrossRestart runs two issuers over two stores (two
+// connection pools, as two processes have) sharing the test's own server:
+// a revocation in one reaches the other's revocation check within 2 s,
+// and again after the server was killed and restarted, once the issuer has
+// watched again.
+func TestIssuersAcrossRestart(t *testing.T) {
+	srv := startOwnServer(t)
+	ctx := context.Background()
+	prefix := randomPrefix()
+	var issuers []*sessionissuer.Issuer
+	for range 2 {
+		s, err := redisstore.New(ctx, srv.url(), redisstore.WithPrefix(prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		iss, err := sessionissuer.New(s, sessionissuer.WithIssuer("https://restart.example"),
+			sessionissuer.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = iss.Close() })
+		issuers = append(issuers, iss)
+	}
+	a, b := issuers[0], issuers[1]
+	revokeAndSee := func(within time.Duration) {
+		t.Helper()
+		var tok *sessionissuer.Tokens
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var err error
+			tok, err = a.Create(ctxWithTimeout(t, 5*time.Second), "alice", nil, sessionissuer.Device{})
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Create: %v", err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err := a.Revoke(ctxWithTimeout(t, 5*time.Second), tok.Handle); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for !b.Revocations().Revoked(tok.Handle) {
+			if time.Since(start) > within {
+				t.Fatalf("revocation not seen by the other issuer within %v", within)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Logf("seen by the other issuer after %v", time.Since(start))
+	}
+	time.Sleep(200 * time.Millisecond) // both feeds subscribed
+	revokeAndSee(2 * time.Second)
+
+	srv.kill()
+	time.Sleep(500 * time.Millisecond)
+	srv.start()
+	// The issuer's feed backs off up to 5 s between attempts; the catch-up
+	// read then delivers what was revoked meanwhile.
+	revokeAndSee(8 * time.Second)
 }
