@@ -209,6 +209,20 @@ func TestHungServer(t *testing.T) {
 			}
 		})
 	}
+	t.Run("client without context timeouts", func(t *testing.T) {
+		o, _ := redis.ParseURL(srv.url())
+		c := redis.NewClient(o) // ContextTimeoutEnabled false: the store bounds the call
+		defer c.Close()
+		fs, err := redisstore.NewFromClient(c, redisstore.WithPrefix(randomPrefix()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = fs.Get(ctxWithTimeout(t, 200*time.Millisecond), rec.Handle)
+		if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > time.Second {
+			t.Fatalf("Get = %v after %v", err, took)
+		}
+	})
 	select {
 	case err := <-watchDone:
 		if err == nil || isCtxErr(err) {

@@ -640,3 +640,30 @@ func storeCalls(s sessionissuer.Store, ctx context.Context, handle string) map[s
 	}
 	return errs
 }
+
+func TestNewFromClient(t *testing.T) {
+	url := serverURL()
+	requireServer(t, url)
+	c := rawClient(t, url)
+	prefix := randomPrefix()
+	t.Cleanup(func() { cleanPrefix(t, url, prefix) })
+	s, err := redisstore.NewFromClient(c, redisstore.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := record("alice", now())
+	mustCreate(t, s, rec)
+	if _, err := s.Get(ctx, rec.Handle); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("Close closed the caller's client: %v", err)
+	}
+}
