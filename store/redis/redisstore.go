@@ -190,7 +190,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 	})
 }
 
-// checkLayout pings the server and refuses a layout it does not know.
+// checkLayout reads the recorded layout (which shows the server answers)
+// and refuses one it does not know.
 func (s *Store) checkLayout(ctx context.Context) error {
 	return s.run(ctx, "connect", func(ctx context.Context) error {
 		got, err := s.client.Get(ctx, s.layoutKey).Result()
@@ -531,7 +532,12 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time, limit int) 
 		return 0, nil
 	}
 	err := s.run(ctx, "delete expired", func(ctx context.Context) error {
-		s.scanMu.Lock()
+		// One walk at a time; a call that finds one running (perhaps
+		// still waiting on a server that stopped answering) leaves the
+		// work to it rather than wait past its own deadline.
+		if !s.scanMu.TryLock() {
+			return nil
+		}
 		defer s.scanMu.Unlock()
 		pattern := globEscape(s.subjPrefix) + "*"
 		budget := limit
