@@ -32,6 +32,14 @@ var errExists = errors.New("redisstore: a session with this handle exists")
 // replicas acknowledged it in time.
 var errNotReplicated = errors.New("redisstore: write not acknowledged by enough replicas")
 
+// One DeleteExpired call reads at most maxScanPages SCAN pages of
+// scanCount keys each: on a large keyspace mostly made of other keys, a
+// round of the walk is spread over many calls.
+const (
+	maxScanPages = 16
+	scanCount    = 1000
+)
+
 // revokeBatch bounds the rows one revoke script touches, so a subject with
 // very many sessions does not hold the server for long.
 const revokeBatch = 256
@@ -70,8 +78,10 @@ type Store struct {
 	channel    string
 	keysKey    string
 
-	scanMu     sync.Mutex
-	scanCursor uint64
+	// walk is DeleteExpired's place in the subject indexes, kept between
+	// calls; walkMu is held by the one call walking.
+	walkMu sync.Mutex
+	walk   indexWalk
 }
 
 var _ sessionissuer.Store = (*Store)(nil)
@@ -525,8 +535,9 @@ func (s *Store) List(ctx context.Context, subject string, now time.Time) ([]sess
 // TTL (the row's ExpiresAt, or its RevokedAt, plus [WithRetention]), so
 // nothing is left for before. What it does is housekeeping of the subject
 // indexes, which have no TTL: it walks them with SCAN, resuming where the
-// previous call stopped, and removes the entries of rows Redis expired,
-// inspecting at most limit entries per call.
+// previous call stopped (in the middle of a large index too), and removes
+// the entries of rows Redis expired, inspecting at most limit entries per
+// call and going round the keyspace at most once.
 func (s *Store) DeleteExpired(ctx context.Context, before time.Time, limit int) (int, error) {
 	if limit <= 0 {
 		return 0, nil
@@ -535,45 +546,63 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time, limit int) 
 		// One walk at a time; a call that finds one running (perhaps
 		// still waiting on a server that stopped answering) leaves the
 		// work to it rather than wait past its own deadline.
-		if !s.scanMu.TryLock() {
+		if !s.walkMu.TryLock() {
 			return nil
 		}
-		defer s.scanMu.Unlock()
-		pattern := globEscape(s.subjPrefix) + "*"
-		budget := limit
-		for budget > 0 {
-			keys, next, err := s.client.Scan(ctx, s.scanCursor, pattern, int64(min(budget, 1000))).Result()
-			if err != nil {
-				return err
-			}
-			for _, key := range keys {
-				n, err := s.pruneIndex(ctx, key, budget)
-				if err != nil {
-					return err
-				}
-				budget -= max(n, 1)
-				if budget <= 0 {
-					break
-				}
-			}
-			s.scanCursor = next
-			if next == 0 {
-				break
-			}
-		}
-		return nil
+		defer s.walkMu.Unlock()
+		return s.pruneIndexes(ctx, limit)
 	})
 	return 0, err
 }
 
-// pruneIndex removes from one subject index the entries without a row,
-// inspecting at most budget of them, and returns how many it inspected.
-// An entry without a row never gets one back: Create writes the row and
-// its entry together, and handles are random.
-func (s *Store) pruneIndex(ctx context.Context, key string, budget int) (int, error) {
-	handles, err := s.client.ZRange(ctx, key, 0, int64(budget)-1).Result()
+// indexWalk is a position in the walk over the subject indexes: the SCAN
+// cursor, the keys of the last SCAN page not finished yet, and how far
+// into the first of them the previous call got.
+type indexWalk struct {
+	cursor  uint64
+	pending []string
+	offset  int64
+}
+
+func (s *Store) pruneIndexes(ctx context.Context, budget int) error {
+	w := &s.walk
+	pattern := globEscape(s.subjPrefix) + "*"
+	scanned, pages := false, 0
+	for budget > 0 {
+		if len(w.pending) == 0 {
+			if scanned && w.cursor == 0 || pages == maxScanPages {
+				return nil // once round the keyspace is enough for one call
+			}
+			keys, next, err := s.client.Scan(ctx, w.cursor, pattern, scanCount).Result()
+			if err != nil {
+				return err
+			}
+			w.cursor, w.pending, w.offset, scanned = next, keys, 0, true
+			pages++
+			continue
+		}
+		read, kept, err := s.pruneIndex(ctx, w.pending[0], w.offset, budget)
+		if err != nil {
+			return err
+		}
+		if read < budget {
+			w.pending, w.offset = w.pending[1:], 0 // this index is done
+		} else {
+			w.offset += kept // resume after the entries kept
+		}
+		budget -= max(read, 1)
+	}
+	return nil
+}
+
+// pruneIndex inspects up to n entries of one subject index from offset
+// on, removes those whose row is gone, and returns how many it read and
+// how many it kept. An entry without a row never gets one back: Create
+// writes the row and its entry together, and handles are random.
+func (s *Store) pruneIndex(ctx context.Context, key string, offset int64, n int) (read int, kept int64, err error) {
+	handles, err := s.client.ZRange(ctx, key, offset, offset+int64(n)-1).Result()
 	if err != nil || len(handles) == 0 {
-		return 0, err
+		return 0, 0, err
 	}
 	cmds := make([]*redis.IntCmd, len(handles))
 	if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -582,7 +611,7 @@ func (s *Store) pruneIndex(ctx context.Context, key string, budget int) (int, er
 		}
 		return nil
 	}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var gone []any
 	for i, c := range cmds {
@@ -592,10 +621,10 @@ func (s *Store) pruneIndex(ctx context.Context, key string, budget int) (int, er
 	}
 	if len(gone) > 0 {
 		if err := s.client.ZRem(ctx, key, gone...).Err(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return len(handles), nil
+	return len(handles), int64(len(handles) - len(gone)), nil
 }
 
 // globEscape quotes the characters SCAN's MATCH treats specially.

@@ -518,6 +518,47 @@ func TestDeleteExpired(t *testing.T) {
 	}
 }
 
+func TestDeleteExpiredResumes(t *testing.T) {
+	// Small limits walk a large index over several calls, resuming inside
+	// it, and remove every dangling entry in the end.
+	s := newStore(t)
+	ctx := context.Background()
+	c := rawClient(t, serverURL())
+	var live []string
+	var prefix string
+	for i := range 40 {
+		r := record("big", now().Add(time.Duration(i)*time.Millisecond))
+		mustCreate(t, s, r)
+		if prefix == "" {
+			keys := c.Keys(ctx, "sgtest:*v1:s:"+r.Handle).Val()
+			prefix = strings.TrimSuffix(keys[0], "v1:s:"+r.Handle)
+		}
+		if i%3 == 0 {
+			live = append(live, r.Handle)
+		} else {
+			c.Del(ctx, prefix+"v1:s:"+r.Handle)
+		}
+	}
+	// The walk goes over the whole shared database: allow it many calls.
+	deadline := time.Now().Add(10 * time.Second)
+	for calls := 1; ; calls++ {
+		if _, err := s.DeleteExpired(ctx, now(), 7); err != nil {
+			t.Fatal(err)
+		}
+		got := c.ZRange(ctx, prefix+"v1:u:big", 0, -1).Val()
+		if strings.Join(got, ",") == strings.Join(live, ",") {
+			t.Logf("index clean after %d calls", calls)
+			return
+		}
+		if len(got) < len(live) {
+			t.Fatalf("the walk removed live entries: %d left of %d", len(got), len(live))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("index after %d calls has %d entries, want the %d live ones", calls, len(got), len(live))
+		}
+	}
+}
+
 func TestKeys(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
