@@ -31,50 +31,81 @@ const (
 // test may kill, restart, stop and continue. The machine's shared server is
 // never touched.
 type ownServer struct {
-	tb   testing.TB
-	port int
-	args []string
-	cmd  *exec.Cmd
+	tb     testing.TB
+	port   int
+	args   []string
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd's process is gone
+	log    string        // the server's output, for failure messages
 }
 
-// Ports of the servers the tests start: a primary, and its replica.
-const (
-	ownPort     = 56379
-	replicaPort = 56380
-)
+// The preferred port of the servers the tests start, then ports below the
+// kernel's ephemeral range (32768 and up on Linux), where no outgoing
+// connection can be holding the port when a server binds it.
+const ownPort = 56379
 
-func startOwnServer(tb testing.TB) *ownServer { return startServerOn(tb, ownPort) }
+var fallbackPorts = []int{16379, 16380, 16381, 16382, 16383, 16384, 16385, 16386}
 
-func startServerOn(tb testing.TB, port int, args ...string) *ownServer {
+func startOwnServer(tb testing.TB, args ...string) *ownServer {
 	tb.Helper()
-	_, err := exec.LookPath("redis-server")
-	if err != nil {
+	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("SESSIONGUARD_REQUIRE_SERVERS") == "1" {
 			tb.Fatalf("redis-server is not installed")
 		}
 		tb.Skip("redis-server is not installed")
 	}
-	s := &ownServer{tb: tb, port: port, args: args}
-	s.start()
-	tb.Cleanup(s.kill)
-	return s
+	for _, port := range append([]int{ownPort}, fallbackPorts...) {
+		if !portFree(port) {
+			continue
+		}
+		s := &ownServer{tb: tb, port: port, args: args}
+		tb.Cleanup(s.kill)
+		s.start()
+		return s
+	}
+	tb.Fatalf("no free port for a test redis-server")
+	return nil
+}
+
+// portFree reports whether 127.0.0.1:port can be listened on now.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	_ = l.Close()
+	return true
 }
 
 func (s *ownServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
 
+// start starts the server on its port and waits until it answers. On a
+// restart the port may still be held for a moment; start retries.
 func (s *ownServer) start() {
 	s.tb.Helper()
-	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)), 200*time.Millisecond); err == nil {
-		_ = c.Close()
-		s.tb.Fatalf("port %d is taken: another test run owns it", s.port)
+	deadline := time.Now().Add(10 * time.Second)
+	for !portFree(s.port) {
+		if time.Now().After(deadline) {
+			s.tb.Fatalf("port %d stays taken", s.port)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	out, err := os.CreateTemp(s.tb.TempDir(), "redis-*.log")
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	defer out.Close()
+	s.log = out.Name()
 	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no")
 	s.cmd.Args = append(s.cmd.Args, s.args...)
+	s.cmd.Stdout, s.cmd.Stderr = out, out
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatalf("starting redis-server: %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	exited, cmd := make(chan struct{}), s.cmd
+	s.exited = exited
+	go func() { _ = cmd.Wait(); close(exited) }()
 	o, _ := redis.ParseURL(s.url())
 	c := redis.NewClient(o)
 	defer c.Close()
@@ -85,21 +116,37 @@ func (s *ownServer) start() {
 		if err == nil {
 			return
 		}
+		select {
+		case <-exited:
+			s.cmd = nil
+			s.tb.Fatalf("own redis-server on port %d exited:\n%s", s.port, s.output())
+		default:
+		}
 		if time.Now().After(deadline) {
-			s.tb.Fatalf("own redis-server did not answer: %v", err)
+			s.tb.Fatalf("own redis-server did not answer: %v\n%s", err, s.output())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
+// output is what the server printed.
+func (s *ownServer) output() string {
+	b, _ := os.ReadFile(s.log)
+	return string(b)
+}
+
 // kill ends the server at once (SIGKILL: no clean shutdown) and waits for
 // it to be gone.
 func (s *ownServer) kill() {
-	if s.cmd == nil || s.cmd.Process == nil {
+	if s.cmd == nil {
 		return
 	}
 	_ = s.cmd.Process.Signal(os.Kill)
-	_ = s.cmd.Wait()
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		s.tb.Errorf("own redis-server on port %d did not exit", s.port)
+	}
 	s.cmd = nil
 }
 
@@ -257,7 +304,7 @@ func ctxWithTimeout(t *testing.T, d time.Duration) context.Context {
 // and fail, promptly and without a logout-shaped answer, once it is gone.
 func TestWaitReplicas(t *testing.T) {
 	primary := startOwnServer(t)
-	replica := startServerOn(t, replicaPort, "--replicaof", "127.0.0.1", strconv.Itoa(ownPort))
+	replica := startOwnServer(t, "--replicaof", "127.0.0.1", strconv.Itoa(primary.port))
 	ctx := context.Background()
 	c := rawClient(t, primary.url())
 	deadline := time.Now().Add(10 * time.Second)
