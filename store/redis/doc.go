@@ -1,11 +1,17 @@
 // Package redisstore is a [sessionissuer.Store] kept in Redis (6.2 or
 // later), for several application instances sharing sessions
-// (docs/lifecycle.md §7). It adds one dependency, go-redis v9.
+// (docs/lifecycle.md §7). It adds one dependency, go-redis v9. url is the
+// server's address ("redis://:password@host:6379/0"), prefix the
+// application's fixed key prefix ("myapp:sg:"):
 //
-//	store, err := redisstore.New(ctx, "redis://127.0.0.1:6379/0", redisstore.WithPrefix("myapp:sg:"))
-//	if err != nil { … }
+//	store, err := redisstore.New(ctx, url, redisstore.WithPrefix(prefix))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	defer store.Close()
-//	if err := store.Migrate(ctx); err != nil { … } // idempotent
+//	if err := store.Migrate(ctx); err != nil { // idempotent; safe from every instance at once
+//		log.Fatal(err)
+//	}
 //	iss, err := sessionissuer.New(store, sessionissuer.WithIssuer("https://auth.example"))
 //
 // # Keys

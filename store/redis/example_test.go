@@ -6,6 +6,7 @@ import (
 	"log"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	sessionissuer "github.com/sessionguard/sessionguard/issuer"
 	redisstore "github.com/sessionguard/sessionguard/store/redis"
 )
@@ -15,21 +16,19 @@ import (
 func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// An application's URL is like "redis://:password@redis.internal:6379/0",
+	// and its prefix fixed, as "myapp:sg:"; the test uses a random one.
+	url, prefix := serverURL(), randomPrefix()
+	defer cleanPrefix(nil, url, prefix)
 
-	prefix := randomPrefix() // an application would use a fixed one, as "myapp:sg:"
-	store, err := redisstore.New(ctx, serverURL(),
-		redisstore.WithPrefix(prefix),
-		redisstore.WithRetention(15*time.Minute), // the issuer's access token lifetime
-	)
+	store, err := redisstore.New(ctx, url, redisstore.WithPrefix(prefix))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer store.Close()
-	defer cleanPrefix(nil, serverURL(), prefix)
-	if err := store.Migrate(ctx); err != nil { // idempotent: fine at every start
+	if err := store.Migrate(ctx); err != nil { // idempotent; safe from every instance at once
 		log.Fatal(err)
 	}
-
 	iss, err := sessionissuer.New(store, sessionissuer.WithIssuer("https://auth.example"))
 	if err != nil {
 		log.Fatal(err)
@@ -55,4 +54,20 @@ func Example() {
 	// sessions: 1 current: true
 	// same session after refresh: true
 	// refresh token rotated: true
+}
+
+// A store over a client configured by the application: here a Sentinel
+// failover client, whose context deadlines reach the sockets.
+func ExampleNewFromClient() {
+	client := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName:            "sessions",
+		SentinelAddrs:         []string{"sentinel-1:26379", "sentinel-2:26379", "sentinel-3:26379"},
+		ContextTimeoutEnabled: true,
+	})
+	defer client.Close()
+	store, err := redisstore.NewFromClient(client, redisstore.WithPrefix("myapp:sg:"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close() // leaves client open: it is the application's
 }
