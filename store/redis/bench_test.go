@@ -20,12 +20,16 @@ const clients = 16
 // called by hand with go-redis, store is [redisstore.Store.SwapRefresh]
 // (the same call plus argument building and decoding the row), issuer is a
 // whole [sessionissuer.Issuer.Refresh] (refresh-state decoding, token
-// rotation, the swap, and signing an ES256 access token). The -16clients
-// variants run 16 clients at once, each on its own session.
+// rotation, the swap, and signing an ES256 access token). store-vs-raw
+// alternates the two calls in one loop and reports each one's mean and
+// their ratio, which a machine shared with other work leaves far steadier
+// than two separate runs. The -16clients variants run 16 clients at once,
+// each on its own session.
 func BenchmarkRefresh(b *testing.B) {
 	b.Run("redis/raw", func(b *testing.B) { benchSwap(b, false, 1) })
 	b.Run("redis/store", func(b *testing.B) { benchSwap(b, true, 1) })
 	b.Run("redis/issuer", func(b *testing.B) { benchIssuer(b, 1) })
+	b.Run("redis/store-vs-raw", benchInterleaved)
 	b.Run("redis/raw-16clients", func(b *testing.B) { benchSwap(b, false, clients) })
 	b.Run("redis/store-16clients", func(b *testing.B) { benchSwap(b, true, clients) })
 	b.Run("redis/issuer-16clients", func(b *testing.B) { benchIssuer(b, clients) })
@@ -134,3 +138,55 @@ func benchIssuer(b *testing.B, n int) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// benchInterleaved times a raw script call and a SwapRefresh alternately
+// (their order swapped every iteration), on two rows of their own.
+func benchInterleaved(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	u := sessionissuer.RefreshUpdate{Refresh: make([]byte, 200), RefreshedAt: now(), ExpiresAt: now().Add(30 * 24 * time.Hour)}
+	rows := [2]*sessionissuer.Record{record("bench", now()), record("bench", now())}
+	for _, r := range rows {
+		r.Refresh = make([]byte, 200)
+		mustCreate(b, s, r)
+	}
+	if _, _, err := s.SwapRefresh(ctx, rows[1].Handle, 1, u); err != nil { // loads the script
+		b.Fatal(err)
+	}
+	rawV, storeV := uint64(1), uint64(2)
+	var rawT, storeT time.Duration
+	raw := func() {
+		start := time.Now()
+		v, err := s.RawSwap(ctx, rows[0].Handle, rawV, u)
+		rawT += time.Since(start)
+		if err != nil || len(v) < 2 || v[0] != int64(1) {
+			b.Fatalf("raw swap = %v, %v", v, err)
+		}
+		rawV++
+	}
+	store := func() {
+		start := time.Now()
+		_, ok, err := s.SwapRefresh(ctx, rows[1].Handle, storeV, u)
+		storeT += time.Since(start)
+		if err != nil || !ok {
+			b.Fatalf("SwapRefresh = %v, %v", ok, err)
+		}
+		storeV++
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			raw()
+			store()
+		} else {
+			store()
+			raw()
+		}
+		i++
+	}
+	n := float64(i)
+	b.ReportMetric(float64(rawT.Nanoseconds())/n, "raw-ns/op")
+	b.ReportMetric(float64(storeT.Nanoseconds())/n, "store-ns/op")
+	b.ReportMetric(float64(storeT)/float64(rawT), "store/raw")
+}
