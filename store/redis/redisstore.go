@@ -53,9 +53,9 @@ const revokeBatch = 256
 // are never read).
 //
 // Durability: a Store is exactly as durable as the server is configured to
-// be. With no persistence (the Redis default of some distributions, and of
-// the test server) a restart loses every session: users sign in again,
-// nothing worse. With AOF and appendfsync always, an answered write is on
+// be. With no persistence (as the test server runs) a restart loses every
+// session: users sign in again, nothing worse; with RDB snapshots only, a
+// crash loses what was written since the last one. With AOF and appendfsync always, an answered write is on
 // disk, so an answered refresh survives a crash (docs/lifecycle.md §3);
 // with appendfsync everysec up to about a second of writes can be lost.
 // Replication is asynchronous unless the operator configures
