@@ -29,10 +29,11 @@ func BenchmarkRefresh(b *testing.B) {
 	b.Run("redis/raw", func(b *testing.B) { benchSwap(b, false, 1) })
 	b.Run("redis/store", func(b *testing.B) { benchSwap(b, true, 1) })
 	b.Run("redis/issuer", func(b *testing.B) { benchIssuer(b, 1) })
-	b.Run("redis/store-vs-raw", benchInterleaved)
+	b.Run("redis/store-vs-raw", func(b *testing.B) { benchInterleaved(b, 1) })
 	b.Run("redis/raw-16clients", func(b *testing.B) { benchSwap(b, false, clients) })
 	b.Run("redis/store-16clients", func(b *testing.B) { benchSwap(b, true, clients) })
 	b.Run("redis/issuer-16clients", func(b *testing.B) { benchIssuer(b, clients) })
+	b.Run("redis/store-vs-raw-16clients", func(b *testing.B) { benchInterleaved(b, clients) })
 }
 
 func benchSwap(b *testing.B, store bool, n int) {
@@ -140,53 +141,73 @@ func benchIssuer(b *testing.B, n int) {
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
 // benchInterleaved times a raw script call and a SwapRefresh alternately
-// (their order swapped every iteration), on two rows of their own.
-func benchInterleaved(b *testing.B) {
+// (their order swapped every iteration), each client on two rows of its
+// own. The metrics are the mean latency of each call and their ratio.
+func benchInterleaved(b *testing.B, n int) {
 	s := newStore(b)
 	ctx := context.Background()
 	u := sessionissuer.RefreshUpdate{Refresh: make([]byte, 200), RefreshedAt: now(), ExpiresAt: now().Add(30 * 24 * time.Hour)}
-	rows := [2]*sessionissuer.Record{record("bench", now()), record("bench", now())}
-	for _, r := range rows {
-		r.Refresh = make([]byte, 200)
-		mustCreate(b, s, r)
-	}
-	if _, _, err := s.SwapRefresh(ctx, rows[1].Handle, 1, u); err != nil { // loads the script
+	warm := record("bench", now())
+	mustCreate(b, s, warm)
+	if _, _, err := s.SwapRefresh(ctx, warm.Handle, 1, u); err != nil { // loads the script
 		b.Fatal(err)
 	}
-	rawV, storeV := uint64(1), uint64(2)
-	var rawT, storeT time.Duration
-	raw := func() {
-		start := time.Now()
-		v, err := s.RawSwap(ctx, rows[0].Handle, rawV, u)
-		rawT += time.Since(start)
-		if err != nil || len(v) < 2 || v[0] != int64(1) {
-			b.Fatalf("raw swap = %v, %v", v, err)
+	var rawT, storeT, calls atomic.Int64
+	client := func(next func() bool) {
+		var rows [2]*sessionissuer.Record
+		for i := range rows {
+			rows[i] = record("bench", now())
+			rows[i].Refresh = make([]byte, 200)
+			if err := s.Create(ctx, rows[i]); err != nil {
+				b.Errorf("Create: %v", err)
+				return
+			}
 		}
-		rawV++
-	}
-	store := func() {
-		start := time.Now()
-		_, ok, err := s.SwapRefresh(ctx, rows[1].Handle, storeV, u)
-		storeT += time.Since(start)
-		if err != nil || !ok {
-			b.Fatalf("SwapRefresh = %v, %v", ok, err)
+		rawV, storeV := uint64(1), uint64(1)
+		var rawD, storeD time.Duration
+		raw := func() {
+			start := time.Now()
+			v, err := s.RawSwap(ctx, rows[0].Handle, rawV, u)
+			rawD += time.Since(start)
+			if err != nil || len(v) < 2 || v[0] != int64(1) {
+				b.Errorf("raw swap = %v, %v", v, err)
+			}
+			rawV++
 		}
-		storeV++
+		store := func() {
+			start := time.Now()
+			_, ok, err := s.SwapRefresh(ctx, rows[1].Handle, storeV, u)
+			storeD += time.Since(start)
+			if err != nil || !ok {
+				b.Errorf("SwapRefresh = %v, %v", ok, err)
+			}
+			storeV++
+		}
+		i := int64(0)
+		for next() {
+			if i%2 == 0 {
+				raw()
+				store()
+			} else {
+				store()
+				raw()
+			}
+			i++
+		}
+		rawT.Add(rawD.Nanoseconds())
+		storeT.Add(storeD.Nanoseconds())
+		calls.Add(i)
 	}
 	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if i%2 == 0 {
-			raw()
-			store()
-		} else {
-			store()
-			raw()
-		}
-		i++
+	if n == 1 {
+		client(b.Loop)
+	} else {
+		b.SetParallelism(max(1, n/runtimeProcs()))
+		b.RunParallel(func(pb *testing.PB) { client(pb.Next) })
 	}
-	n := float64(i)
-	b.ReportMetric(float64(rawT.Nanoseconds())/n, "raw-ns/op")
-	b.ReportMetric(float64(storeT.Nanoseconds())/n, "store-ns/op")
-	b.ReportMetric(float64(storeT)/float64(rawT), "store/raw")
+	if c := float64(calls.Load()); c > 0 {
+		b.ReportMetric(float64(rawT.Load())/c, "raw-ns/op")
+		b.ReportMetric(float64(storeT.Load())/c, "store-ns/op")
+		b.ReportMetric(float64(storeT.Load())/float64(rawT.Load()), "store/raw")
+	}
 }
