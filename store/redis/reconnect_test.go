@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -237,8 +238,46 @@ func TestHungServer(t *testing.T) {
 	_, watchDone := watch(t, s, now(), c)
 	time.Sleep(100 * time.Millisecond)
 
+	// Idle pooled connections, so that calls below are written to the
+	// stopped server's socket buffers and wait for replies.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = s.Get(ctx, rec.Handle) }()
+	}
+	wg.Wait()
+
 	srv.pause()
 	defer srv.resume()
+
+	t.Run("caller's slices are not read after a cancelled call", func(t *testing.T) {
+		// Run under -race: the calls go on in the background, and must
+		// work on copies of what the caller may reuse at once.
+		r := record("alice", now())
+		payload, state, blob := []byte(`{"a":1}`), []byte("state"), []byte("ring")
+		calls := []func(context.Context) error{
+			func(ctx context.Context) error { return s.Create(ctx, r) },
+			func(ctx context.Context) error {
+				_, _, err := s.SwapRefresh(ctx, rec.Handle, 1, sessionissuer.RefreshUpdate{Refresh: state})
+				return err
+			},
+			func(ctx context.Context) error { _, err := s.SetPayload(ctx, rec.Handle, payload); return err },
+			func(ctx context.Context) error { _, err := s.SwapKeys(ctx, 0, blob); return err },
+		}
+		for _, call := range calls {
+			cctx, cancel := context.WithCancel(ctx)
+			time.AfterFunc(50*time.Millisecond, cancel)
+			if err := call(cctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("call = %v, want Canceled", err)
+			}
+		}
+		for _, b := range [][]byte{r.Payload, r.Refresh, payload, state, blob} {
+			for i := range b {
+				b[i] = 'X'
+			}
+		}
+		r.Handle, r.Subject = "reused", "reused"
+	})
 
 	for _, op := range storeOps(s, rec.Handle) {
 		t.Run(op.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -218,6 +219,14 @@ func (s *Store) checkLayout(ctx context.Context) error {
 	})
 }
 
+// detached reports whether run calls fn on a goroutine of its own under
+// ctx, which may still be sending after run returned: callers then pass fn
+// copies of the caller's byte slices, which the caller may reuse at once.
+func (s *Store) detached(ctx context.Context) bool {
+	_, hasDeadline := ctx.Deadline()
+	return ctx.Done() != nil && !(hasDeadline && s.ctxTimeouts)
+}
+
 // run calls fn under ctx and shapes its error. A ctx already done fails
 // before anything is sent. When the client cannot put ctx's end on its
 // sockets (a context without a deadline that can still be cancelled, or a
@@ -228,8 +237,7 @@ func (s *Store) run(ctx context.Context, op string, fn func(context.Context) err
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: %s: %w", op, err)
 	}
-	_, hasDeadline := ctx.Deadline()
-	if ctx.Done() == nil || (hasDeadline && s.ctxTimeouts) {
+	if !s.detached(ctx) {
 		return s.shape(ctx, op, fn(ctx))
 	}
 	done := make(chan error, 1)
@@ -317,13 +325,17 @@ func (s *Store) Create(ctx context.Context, rec *sessionissuer.Record) error {
 	if rec == nil || rec.Handle == "" || rec.Subject == "" {
 		return errors.New("redisstore: create: record without handle or subject")
 	}
+	r := *rec // the caller may reuse rec once Create returns
+	if s.detached(ctx) {
+		r.Payload, r.Refresh = bytes.Clone(r.Payload), bytes.Clone(r.Refresh)
+	}
 	return s.run(ctx, "create", func(ctx context.Context) error {
 		n, err := s.eval(ctx, createScript,
-			[]string{s.rowKey(rec.Handle), s.subjKey(rec.Subject)},
-			rec.Subject, encodeTime(rec.CreatedAt), encodeTime(rec.RefreshedAt),
-			encodeTime(rec.ExpiresAt), encodeTime(rec.RevokedAt),
-			rec.UserAgent, rec.IP, rec.Label, rec.Payload, rec.Refresh,
-			rec.Handle, s.keepUS,
+			[]string{s.rowKey(r.Handle), s.subjKey(r.Subject)},
+			r.Subject, encodeTime(r.CreatedAt), encodeTime(r.RefreshedAt),
+			encodeTime(r.ExpiresAt), encodeTime(r.RevokedAt),
+			r.UserAgent, r.IP, r.Label, r.Payload, r.Refresh,
+			r.Handle, s.keepUS,
 		).Int()
 		if err != nil {
 			return err
@@ -368,6 +380,9 @@ func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, 
 		rec     *sessionissuer.Record
 		swapped bool
 	)
+	if s.detached(ctx) {
+		u.Refresh = bytes.Clone(u.Refresh)
+	}
 	err := s.run(ctx, "swap refresh", func(ctx context.Context) error {
 		v, err := s.eval(ctx, swapScript, []string{s.rowKey(handle)},
 			strconv.FormatUint(version, 10), strconv.FormatUint(version+1, 10),
@@ -401,6 +416,9 @@ func (s *Store) SwapRefresh(ctx context.Context, handle string, version uint64, 
 // SetPayload replaces the payload of a live row, in one script.
 func (s *Store) SetPayload(ctx context.Context, handle string, payload []byte) (bool, error) {
 	var ok bool
+	if s.detached(ctx) {
+		payload = bytes.Clone(payload)
+	}
 	err := s.run(ctx, "set payload", func(ctx context.Context) error {
 		n, err := s.eval(ctx, setPayloadScript, []string{s.rowKey(handle)}, payload).Int()
 		ok = n == 1
@@ -675,6 +693,9 @@ func (s *Store) LoadKeys(ctx context.Context) ([]byte, uint64, error) {
 // one script.
 func (s *Store) SwapKeys(ctx context.Context, version uint64, blob []byte) (bool, error) {
 	var ok bool
+	if s.detached(ctx) {
+		blob = bytes.Clone(blob)
+	}
 	err := s.run(ctx, "swap keys", func(ctx context.Context) error {
 		n, err := s.eval(ctx, swapKeysScript, []string{s.keysKey},
 			strconv.FormatUint(version, 10), strconv.FormatUint(version+1, 10), blob).Int()
