@@ -98,7 +98,8 @@ func (s *ownServer) start() {
 	defer out.Close()
 	s.log = out.Name()
 	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no")
+		"--save", "", "--appendonly", "no", "--daemonize", "no",
+		"--dir", s.tb.TempDir()) // a replica writes the RDB it receives there
 	s.cmd.Args = append(s.cmd.Args, s.args...)
 	s.cmd.Stdout, s.cmd.Stderr = out, out
 	if err := s.cmd.Start(); err != nil {
