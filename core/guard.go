@@ -144,7 +144,7 @@ func (g *Guard) fromHeader(ctx context.Context, authz string) (s *Session, e *Er
 	if !ok {
 		return nil, nil, false
 	}
-	if s := v.cache.get(cred, SourceHeader, v); s != nil {
+	if s := v.cache.get(cred, SourceHeader); s != nil {
 		s, e := g.validate(s)
 		return s, e, true
 	}
@@ -170,7 +170,7 @@ func (g *Guard) fromCookie(ctx context.Context, r Request) (s *Session, e *Error
 	var t token
 	var first *Error
 	for _, cred := range found {
-		cached := v.cache.get(cred, SourceCookie, v)
+		cached := v.cache.get(cred, SourceCookie)
 		if cached == nil && !v.classify(cred, &t) {
 			continue
 		}

@@ -41,7 +41,7 @@ func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 		return nil, e
 	}
 	s := newSession(t)
-	v.cache.put(s, key, st, t.claims.exp)
+	v.cache.put(s, t, key, st)
 	// From here on the session is shared: it must not point into request
 	// memory (newSession copies the token).
 	return s, nil

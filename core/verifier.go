@@ -181,7 +181,7 @@ func buildCache(c *config) *tokenCache {
 	if entries == 0 {
 		entries, bytes = DefaultCacheEntries, DefaultCacheBytes
 	}
-	return newTokenCache(entries, bytes)
+	return newTokenCache(entries, bytes, c.now, c.leeway.Seconds())
 }
 
 // startFetchers starts the background refresh of every remote key set.
