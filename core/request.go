@@ -2,7 +2,7 @@ package sessionguard
 
 import (
 	"net/http"
-	"net/textproto"
+	"slices"
 )
 
 // Request is the read-only view of an incoming request that the verifier
@@ -38,9 +38,10 @@ func (h HTTPRequest) Method() string { return h.R.Method }
 // Host implements [Request].
 func (h HTTPRequest) Host() string { return h.R.Host }
 
-// Values implements [Request]. Header names are canonicalised by net/http,
-// so the map is indexed directly.
-func (h HTTPRequest) Values(name string) []string { return h.R.Header[name] }
+// Values implements [Request]. net/http canonicalises the names of the
+// fields it receives, but code may write the map directly with any case, so
+// names are matched case-insensitively like [MapRequest.Values].
+func (h HTTPRequest) Values(name string) []string { return headerValues(h.R.Header, name) }
 
 // MapRequest is an in-memory [Request] for tests and for callers that hold
 // request data outside net/http (message queues, WebSocket upgrades).
@@ -49,7 +50,10 @@ type MapRequest struct {
 	RequestMethod string
 	// RequestHost is the Host header.
 	RequestHost string
-	// Header holds field values; names are canonicalised on lookup.
+	// Header holds field values. Names are matched case-insensitively, and
+	// names differing only in case are one field repeated: their values are
+	// concatenated in the byte order of the names (so {"authorization",
+	// "Authorization"} is two Authorization fields, INVALID_REQUEST).
 	Header map[string][]string
 }
 
@@ -65,14 +69,62 @@ func (m MapRequest) Method() string {
 func (m MapRequest) Host() string { return m.RequestHost }
 
 // Values implements [Request].
-func (m MapRequest) Values(name string) []string {
-	if v, ok := m.Header[name]; ok {
-		return v
-	}
-	for k, v := range m.Header {
-		if textproto.CanonicalMIMEHeaderKey(k) == name {
-			return v
+func (m MapRequest) Values(name string) []string { return headerValues(m.Header, name) }
+
+// headerValues returns the values of every key of h equal to name under
+// ASCII case folding (field names are case-insensitive, RFC 9110 §5.1). The
+// common case, one key in the exact spelling, returns its slice without
+// allocating; case variants are concatenated in the byte order of the keys,
+// so the result does not depend on map iteration order.
+func headerValues(h map[string][]string, name string) []string {
+	exact, hasExact := h[name]
+	variants := 0
+	for k := range h {
+		if len(k) == len(name) && k != name && asciiEqualFold(k, name) {
+			variants++
 		}
 	}
-	return nil
+	if variants == 0 {
+		if !hasExact {
+			return nil
+		}
+		return exact
+	}
+	keys := make([]string, 0, variants+1)
+	for k := range h {
+		if len(k) == len(name) && asciiEqualFold(k, name) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, k := range keys {
+		out = append(out, h[k]...)
+	}
+	return out
+}
+
+// asciiEqualFold reports whether a and b are equal under ASCII case folding.
+// Unlike strings.EqualFold it does not fold non-ASCII runes (the Kelvin
+// sign is not a "k" in a field name).
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

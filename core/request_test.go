@@ -1,0 +1,67 @@
+package sessionguard_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"reflect"
+	"testing"
+
+	sessionguard "github.com/sessionguard/sessionguard/core"
+	"github.com/sessionguard/sessionguard/core/sgtest"
+)
+
+// TestViewsReadHeaderNamesCaseInsensitively: a view finds a field whatever
+// the case of its name, and case variants of one name are the same field
+// repeated, in a deterministic order (docs/semantics.md §2: two
+// Authorization fields are INVALID_REQUEST, however they are spelled).
+func TestViewsReadHeaderNamesCaseInsensitively(t *testing.T) {
+	hdr := func() map[string][]string {
+		return map[string][]string{
+			"authorization": {"Bearer a"}, "AUTHORIZATION": {"Bearer b"}, "Authorization": {"Bearer c"},
+			"sec-fetch-site": {"cross-site"},
+		}
+	}
+	views := map[string]sessionguard.Request{
+		"MapRequest":  sessionguard.MapRequest{Header: hdr()},
+		"HTTPRequest": sessionguard.HTTPRequest{R: &http.Request{Method: "GET", Header: hdr()}},
+	}
+	for name, r := range views {
+		t.Run(name, func(t *testing.T) {
+			want := []string{"Bearer b", "Bearer c", "Bearer a"} // names in byte order
+			for range 20 {
+				if got := r.Values("Authorization"); !reflect.DeepEqual(got, want) {
+					t.Fatalf("Values(Authorization) = %q, want %q", got, want)
+				}
+			}
+			if got := r.Values("Sec-Fetch-Site"); !reflect.DeepEqual(got, []string{"cross-site"}) {
+				t.Fatalf("Values(Sec-Fetch-Site) = %q", got)
+			}
+			if got := r.Values("Origin"); got != nil {
+				t.Fatalf("Values(Origin) = %q", got)
+			}
+		})
+	}
+	k := sgtest.NewKey("ES256", "r1")
+	v := atkStatic(t, []*sgtest.Key{k})
+	g, _ := v.Optional()
+	tok := k.Mint(atkClaims(atkIssA))
+	for name, hdr := range map[string]map[string][]string{
+		"authorization twice in two cases": {"authorization": {"Bearer " + tok}, "Authorization": {"Bearer " + tok}},
+		"lower and upper case only":        {"authorization": {"Bearer " + tok}, "AUTHORIZATION": {"Bearer " + tok}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := g.Check(context.Background(), sessionguard.MapRequest{Header: hdr})
+			if !errors.Is(err, sessionguard.ErrInvalidRequest) {
+				t.Fatalf("got %v, want INVALID_REQUEST", err)
+			}
+		})
+	}
+	t.Run("lower-case sec-fetch-site still guards the cookie", func(t *testing.T) {
+		_, err := g.Check(context.Background(), sessionguard.MapRequest{RequestMethod: "POST", Header: map[string][]string{
+			"cookie": {"access_token=" + tok}, "sec-fetch-site": {"cross-site"}}})
+		if !errors.Is(err, sessionguard.ErrCrossOriginRequest) {
+			t.Fatalf("got %v, want CROSS_ORIGIN_REQUEST", err)
+		}
+	})
+}
