@@ -128,3 +128,53 @@ func asciiEqualFold(a, b string) bool {
 	}
 	return true
 }
+
+// FieldValues returns the values of every field called name (matched
+// case-insensitively) in an HTTP/1.x header block as it was received:
+// "Name: value" lines ending in CRLF or LF, without the request line, as
+// fasthttp's RequestHeader.RawHeaders returns it. Values are in arrival
+// order with surrounding spaces and tabs removed, and point into block.
+// A line that starts with a space or tab continues the previous field
+// (obsolete line folding, RFC 9112 §5.2): it is joined with one space, as
+// net/http does. A line whose name is not followed directly by ":" is
+// skipped, never guessed at.
+//
+// It is for views over frameworks that parse headers themselves (the Fiber
+// adapter), so that the verifier reads the fields as sent, whatever the
+// framework's normalisation or cookie parsing did to its own copy.
+func FieldValues(block, name string) []string {
+	var out []string
+	matched := false // whether the previous field was ours (for folding)
+	for len(block) > 0 {
+		var line string
+		line, block, _ = cutByte(block, '\n')
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if line == "" {
+			break // the end of the header block
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if matched {
+				out[len(out)-1] = joinFolded(out[len(out)-1], trimOWS(line))
+			}
+			continue
+		}
+		k, v, ok := cutByte(line, ':')
+		matched = ok && asciiEqualFold(k, name)
+		if matched {
+			out = append(out, trimOWS(v))
+		}
+	}
+	return out
+}
+
+func joinFolded(a, b string) string {
+	switch {
+	case b == "":
+		return a
+	case a == "":
+		return b
+	}
+	return a + " " + b
+}

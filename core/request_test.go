@@ -65,3 +65,35 @@ func TestViewsReadHeaderNamesCaseInsensitively(t *testing.T) {
 		}
 	})
 }
+
+func TestFieldValues(t *testing.T) {
+	block := "Host: api.example.test\r\n" +
+		"authorization: Bearer a\r\n" +
+		"X-Other: 1\r\n" +
+		"AUTHORIZATION:Bearer b \t\r\n" +
+		"Authorization : Bearer not-a-field-of-that-name\r\n" +
+		"Cookie: a=1\n" +
+		"cookie: b=2;\r\n" +
+		"\t c=3\r\n" +
+		"Sec-Fetch-Site:\r\n" +
+		"\r\n" +
+		"Authorization: Bearer after-the-end\r\n"
+	cases := map[string][]string{
+		"Authorization":  {"Bearer a", "Bearer b"},
+		"Cookie":         {"a=1", "b=2; c=3"},
+		"Sec-Fetch-Site": {""},
+		"Origin":         nil,
+		"Host":           {"api.example.test"},
+	}
+	for name, want := range cases {
+		if got := sessionguard.FieldValues(block, name); !reflect.DeepEqual(got, want) {
+			t.Errorf("FieldValues(%s) = %q, want %q", name, got, want)
+		}
+	}
+	if got := sessionguard.FieldValues("", "Cookie"); got != nil {
+		t.Errorf("empty block: %q", got)
+	}
+	if got := sessionguard.FieldValues(" folded: first\r\nA: b", "A"); !reflect.DeepEqual(got, []string{"b"}) {
+		t.Errorf("leading fold: %q", got)
+	}
+}

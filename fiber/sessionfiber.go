@@ -115,15 +115,26 @@ func (r request) Method() string { return r.c.Method() }
 // net/http's Request.Host for origin-form requests.
 func (r request) Host() string { return borrowed(r.c.Request().Header.Host()) }
 
-// Values implements sessionguard.Request: every field of the header, in
-// arrival order.
+// Values implements sessionguard.Request: every field of the header
+// called name, in arrival order, read from the header block as received
+// (RequestHeader.RawHeaders) by the core's sessionguard.FieldValues. So
+// names match case-insensitively even under DisableHeaderNormalizing, and
+// the Cookie field is the one sent, never the jar fasthttp re-serialises
+// (trimmed and unquoted) once anything has called c.Cookies.
+//
+// A request that was not parsed from a connection (built in code, as in
+// benchmarks) has no raw block; it is read through fasthttp's own lookup.
 func (r request) Values(name string) []string {
-	raw := r.c.Request().Header.PeekAll(name)
-	if len(raw) == 0 {
+	h := &r.c.Request().Header
+	if raw := h.RawHeaders(); len(raw) > 0 {
+		return sessionguard.FieldValues(borrowed(raw), name)
+	}
+	all := h.PeekAll(name)
+	if len(all) == 0 {
 		return nil
 	}
-	vals := make([]string, len(raw))
-	for i, b := range raw {
+	vals := make([]string, len(all))
+	for i, b := range all {
 		vals[i] = borrowed(b)
 	}
 	return vals

@@ -94,6 +94,21 @@ func TestConformanceAfterCookieParsing(t *testing.T) {
 	})
 }
 
+// TestConformanceWithoutHeaderNormalizing runs the suite with
+// DisableHeaderNormalizing, under which fasthttp keeps field names as sent
+// and looks them up case-sensitively: the adapter must still read every
+// field whatever its case (a lower-case sec-fetch-site must still guard the
+// cookie, two authorization fields must still be refused).
+func TestConformanceWithoutHeaderNormalizing(t *testing.T) {
+	conformance.Run(t, func(t testing.TB, v *sessionguard.Verifier) string {
+		cfg := testConfig
+		cfg.DisableHeaderNormalizing = true
+		app := fiber.New(cfg)
+		mountOn(t, app, v)
+		return serve(t, app)
+	})
+}
+
 func TestWithNext(t *testing.T) {
 	v, _ := conformance.Cases(t)
 	mw, err := sessionfiber.Required(v, sessionfiber.WithNext(func(c *fiber.Ctx) bool { return c.Path() == "/public" }))
