@@ -80,8 +80,9 @@ type ClaimFailure struct {
 
 // Error is the one error type sessionguard returns for a request that did not
 // yield a session. Compare with errors.Is against the sentinels (the Code) or
-// the reasons, or use errors.As to read the fields. Errors without claim
-// failures are shared and must not be modified.
+// the reasons, or use errors.As to read the fields, or [CodeOf] for the
+// code. Errors without claim failures are shared and must not be modified;
+// a [Renderer] receives a copy.
 type Error struct {
 	// Code is the outcome.
 	Code Code
@@ -109,6 +110,15 @@ func (e *Error) Unwrap() error { return e.Reason }
 // Is matches the sentinel of the error's code.
 func (e *Error) Is(target error) bool {
 	return target != nil && sentinelOf(e.Code) == target
+}
+
+// CodeOf returns the [Code] of err when err is, or wraps, an *[Error].
+func CodeOf(err error) (Code, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code, true
+	}
+	return "", false
 }
 
 func sentinelOf(c Code) error {

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 )
 
 // Guard is one route's use of a [Verifier]: required or optional, with its
 // transfer method, validators and renderer. It is safe for concurrent use.
 type Guard struct {
 	v        *Verifier
+	owner    *Adapter // the adapter that built it, nil for the core
 	required bool
 	cfg      routeConfig
 }
@@ -19,19 +21,21 @@ type Guard struct {
 // Required returns a Guard for routes that need a session: no token is
 // [CodeUnauthorised]. Route options override the verifier's defaults;
 // validators add to the verifier's.
-func (v *Verifier) Required(opts ...RouteOption) (*Guard, error) { return v.guard(true, opts) }
+func (v *Verifier) Required(opts ...RouteOption) (*Guard, error) { return v.guard(nil, true, opts) }
 
 // Optional returns a Guard for routes that work with or without a session:
 // no token yields no session and no error. A token that was sent and fails
 // still fails (an expired token is [CodeTryRefreshToken], never a silent
 // downgrade to anonymous).
-func (v *Verifier) Optional(opts ...RouteOption) (*Guard, error) { return v.guard(false, opts) }
+func (v *Verifier) Optional(opts ...RouteOption) (*Guard, error) { return v.guard(nil, false, opts) }
 
-func (v *Verifier) guard(required bool, opts []RouteOption) (*Guard, error) {
+// guard builds a guard for owner (nil: the core itself).
+func (v *Verifier) guard(owner *Adapter, required bool, opts []RouteOption) (*Guard, error) {
 	if v == nil {
 		return nil, errors.New("sessionguard: nil *Verifier")
 	}
-	g := &Guard{v: v, required: required, cfg: v.route}
+	g := &Guard{v: v, owner: owner, required: required, cfg: v.route}
+	g.cfg.owner = owner
 	g.cfg.validators = append([]ClaimValidator(nil), v.route.validators...)
 	for _, o := range opts {
 		if o == nil {
@@ -80,7 +84,11 @@ func (g *Guard) Render(err error) Response {
 		return fallbackResponses.unauthorised
 	}
 	if g.cfg.renderer != nil {
-		if r := g.cfg.renderer(e); r.Status >= 100 && r.Status <= 999 {
+		// The renderer gets a copy: e may be one of the shared, preallocated
+		// errors, which user code must not be able to change.
+		c := *e
+		c.Claims = slices.Clone(e.Claims)
+		if r := g.cfg.renderer(&c); r.Status >= 100 && r.Status <= 999 {
 			return r
 		}
 		// A renderer that returns an impossible status would make every

@@ -116,6 +116,7 @@ type routeConfig struct {
 	renderer   Renderer
 	skip       func(Request) bool
 	revocation RevocationChecker // nil: no revocation check
+	owner      *Adapter          // the adapter building the guard (not an option)
 }
 
 type requiredClaim struct {
@@ -393,8 +394,10 @@ func WithRenderer(r Renderer) SharedOption {
 }
 
 // WithSkip lets a route pass requests for which skip returns true straight
-// to the handler, unverified and without a session. Adapters build their
-// framework's skip hooks (Echo's Skipper, Fiber's Next) on it.
+// to the handler, unverified and without a session. Default: none skipped.
+// skip sees the neutral [Request] view, so it works with every adapter;
+// adapters build their framework-typed hooks (Echo's Skipper, Fiber's Next)
+// on it as options they own ([Adapter.Own]).
 func WithSkip(skip func(Request) bool) RouteOption {
 	return routeFunc(func(r *routeConfig) error {
 		if skip == nil {

@@ -48,6 +48,7 @@ func fieldsOf(h http.Header) []HeaderField {
 }
 
 // Renderer turns an outcome into a response. Install one with [WithRenderer].
+// It receives a copy of the error, its own to keep or change.
 // Set Content-Type yourself: frameworks differ in what they add when it is
 // missing. A status outside 100–999 is replaced by the default response.
 type Renderer func(*Error) Response

@@ -481,3 +481,17 @@ func rawRoundTrip(t testing.TB, base, raw string) (string, int) {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b), resp.StatusCode
 }
+
+// TestOptionOwnership: this adapter's options are its own (see
+// conformance.RunOptionOwnership).
+func TestOptionOwnership(t *testing.T) {
+	conformance.RunOptionOwnership(t, sessionfiber.WithNext(func(*fiber.Ctx) bool { return false }),
+		func(v *sessionguard.Verifier, required bool, opts ...sessionguard.RouteOption) error {
+			if required {
+				_, err := sessionfiber.Required(v, opts...)
+				return err
+			}
+			_, err := sessionfiber.Optional(v, opts...)
+			return err
+		})
+}
