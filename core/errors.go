@@ -65,6 +65,7 @@ var (
 	ErrCrossOrigin            = errors.New("cookie token on an unsafe cross-origin request")
 	ErrDuplicateAuthorization = errors.New("more than one Authorization header field")
 	ErrKeySetNotLoaded        = errors.New("the issuer's key set has never been loaded")
+	ErrTokenType              = errors.New("token typ header is not an accepted token type")
 	ErrSessionRevoked         = errors.New("the token's session was revoked")
 	ErrMissingSessionID       = errors.New("token has no sid claim, so its revocation cannot be checked")
 )
@@ -156,6 +157,7 @@ var (
 	errIssuer          = &Error{Code: CodeUnauthorised, Reason: ErrIssuerMismatch, TokenRejected: true}
 	errLifetime        = &Error{Code: CodeUnauthorised, Reason: ErrLifetimeTooLong, TokenRejected: true}
 	errMissingClaim    = &Error{Code: CodeUnauthorised, Reason: ErrMissingClaim, TokenRejected: true}
+	errTokenType       = &Error{Code: CodeUnauthorised, Reason: ErrTokenType, TokenRejected: true}
 	errSessionRevoked  = &Error{Code: CodeUnauthorised, Reason: ErrSessionRevoked, TokenRejected: true}
 	errMissingSID      = &Error{Code: CodeUnauthorised, Reason: ErrMissingSessionID, TokenRejected: true}
 	errCrossOrigin     = &Error{Code: CodeCrossOriginRequest, Reason: ErrCrossOrigin}

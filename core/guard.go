@@ -157,7 +157,7 @@ func (g *Guard) fromHeader(ctx context.Context, authz string) (s *Session, e *Er
 		return s, e, true
 	}
 	var t token
-	if !v.classify(cred, &t) {
+	if v.classify(cred, &t) != ours {
 		return nil, nil, false
 	}
 	t.source = SourceHeader
@@ -179,7 +179,7 @@ func (g *Guard) fromCookie(ctx context.Context, r Request) (s *Session, e *Error
 	var first *Error
 	for _, cred := range found {
 		cached := v.cache.get(cred, SourceCookie)
-		if cached == nil && !v.classify(cred, &t) {
+		if cached == nil && v.classify(cred, &t) != ours {
 			continue
 		}
 		if !selected {

@@ -40,6 +40,9 @@ func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 	if e := v.checkClaims(&t.claims, v.now()); e != nil {
 		return nil, e
 	}
+	if v.types != nil && !t.typOK {
+		return nil, errTokenType // a wrong kind of token of our issuer (row 4)
+	}
 	s := newSession(t)
 	v.cache.put(s, t, key, st)
 	// From here on the session is shared: it must not point into request

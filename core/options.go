@@ -103,7 +103,8 @@ type config struct {
 	trusted      []string
 	noCOP        bool
 	retryAfter   time.Duration
-	cacheEntries int // 0: default, <0: off
+	types        []string // WithTokenType, full lower-case media types
+	cacheEntries int      // 0: default, <0: off
 	cacheBytes   int
 	logger       *slog.Logger
 	now          func() time.Time
