@@ -110,10 +110,16 @@ func (g *Guard) Check(ctx context.Context, r Request) (*Session, error) {
 	s, e := g.check(ctx, r)
 	if e != nil {
 		if g.v.log.Enabled(ctx, slog.LevelDebug) {
-			g.v.log.LogAttrs(ctx, slog.LevelDebug, "sessionguard: request rejected",
-				slog.String("code", string(e.Code)), slog.String("reason", e.Reason.Error()))
+			attrs := []slog.Attr{slog.String("code", string(e.Code)), slog.String("reason", e.Reason.Error())}
+			if e == errNoToken || e == errRefreshMarker {
+				attrs = g.explain(r, attrs)
+			}
+			g.v.log.LogAttrs(ctx, slog.LevelDebug, "sessionguard: request rejected", attrs...)
 		}
 		return nil, e
+	}
+	if s == nil && g.v.log.Enabled(ctx, slog.LevelDebug) && r.Method() != http.MethodOptions {
+		g.v.log.LogAttrs(ctx, slog.LevelDebug, "sessionguard: no session (optional route)", g.explain(r, nil)...)
 	}
 	return s, nil
 }
