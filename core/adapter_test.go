@@ -1,7 +1,6 @@
 package sessionguard_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -60,58 +59,6 @@ func TestAdapterOwnsItsOptions(t *testing.T) {
 	}
 }
 
-// TestRendererGetsACopy: a renderer that changes the error it is given
-// changes nothing shared (the failure paths return preallocated errors).
-func TestRendererGetsACopy(t *testing.T) {
-	k := sgtest.NewKey("ES256", "a1")
-	v := atkStatic(t, []*sgtest.Key{k})
-	vandal := func(e *sessionguard.Error) sessionguard.Response {
-		e.Code, e.Reason, e.TokenRejected = sessionguard.CodeInvalidClaims, nil, true
-		if len(e.Claims) > 0 {
-			e.Claims[0].ID = "changed"
-		}
-		return sessionguard.Response{Status: 418}
-	}
-	g, _ := v.Required(sessionguard.WithRenderer(vandal), sessionguard.WithClaims(sessionguard.Includes("roles", "admin")))
-	for _, req := range []sessionguard.Request{sessionguard.MapRequest{}, atkBearer(k.Mint(atkClaims(atkIssA)))} {
-		_, err := g.Check(context.Background(), req)
-		before := err.Error()
-		if r := g.Render(err); r.Status != 418 {
-			t.Fatalf("renderer not used: %d", r.Status)
-		}
-		if err.Error() != before {
-			t.Fatalf("the renderer changed the error: %q, was %q", err, before)
-		}
-		_, again := g.Check(context.Background(), req)
-		if again.Error() != before {
-			t.Fatalf("the renderer changed a shared error: %q, was %q", again, before)
-		}
-		if e, _ := err.(*sessionguard.Error); len(e.Claims) > 0 && e.Claims[0].ID != "roles" {
-			t.Fatalf("claim failures changed: %v", e.Claims)
-		}
-	}
-}
-
-func TestCodeOf(t *testing.T) {
-	k := sgtest.NewKey("ES256", "a1")
-	v := atkStatic(t, []*sgtest.Key{k})
-	g, _ := v.Required()
-	_, err := g.Check(context.Background(), sessionguard.MapRequest{})
-	if c, ok := sessionguard.CodeOf(err); !ok || c != sessionguard.CodeUnauthorised {
-		t.Fatalf("CodeOf = %q, %v", c, ok)
-	}
-	if c, ok := sessionguard.CodeOf(wrapped{err}); !ok || c != sessionguard.CodeUnauthorised {
-		t.Fatalf("CodeOf(wrapped) = %q, %v", c, ok)
-	}
-	if c, ok := sessionguard.CodeOf(context.Canceled); ok || c != "" {
-		t.Fatalf("CodeOf(other) = %q, %v", c, ok)
-	}
-	if _, ok := sessionguard.CodeOf(nil); ok {
-		t.Fatal("CodeOf(nil) reported a code")
-	}
-}
-
-type wrapped struct{ err error }
-
 func (w wrapped) Error() string { return "wrapped: " + w.err.Error() }
+
 func (w wrapped) Unwrap() error { return w.err }

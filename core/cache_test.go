@@ -7,24 +7,12 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/sessionguard/sessionguard/core/sgtest"
 )
-
-// cacheClock is a settable clock for cache tests.
-type cacheClock struct{ ns atomic.Int64 }
-
-func (c *cacheClock) now() time.Time        { return time.Unix(0, c.ns.Load()) }
-func (c *cacheClock) add(d time.Duration)   { c.ns.Add(int64(d)) }
-func newCacheClock(t time.Time) *cacheClock { c := &cacheClock{}; c.ns.Store(t.UnixNano()); return c }
-
-func bearerReq(tok string) MapRequest {
-	return MapRequest{Header: http.Header{"Authorization": {"Bearer " + tok}}}
-}
 
 func TestCacheHitReturnsTheVerifiedSession(t *testing.T) {
 	k := sgtest.NewKey("ES256", "c1")
@@ -57,20 +45,20 @@ func TestCacheHitReturnsTheVerifiedSession(t *testing.T) {
 
 func TestCacheEntryNeverOutlivesExp(t *testing.T) {
 	k := sgtest.NewKey("ES256", "c1")
-	clock := newCacheClock(time.Now())
-	v, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithClock(clock.now), WithLeeway(10*time.Second))
+	clock := sgtest.NewClock(time.Now())
+	v, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithClock(clock.Now), WithLeeway(10*time.Second))
 	g, _ := v.Required()
 	c := sgtest.Claims("iss", "u1", 0)
-	c["exp"] = clock.now().Add(time.Minute).Unix()
+	c["exp"] = clock.Now().Add(time.Minute).Unix()
 	tok := k.Mint(c)
 	if _, err := g.Check(context.Background(), bearerReq(tok)); err != nil {
 		t.Fatal(err)
 	}
-	clock.add(time.Minute + 5*time.Second) // past exp, within leeway
+	clock.Advance(time.Minute + 5*time.Second) // past exp, within leeway
 	if _, err := g.Check(context.Background(), bearerReq(tok)); err != nil {
 		t.Fatalf("within leeway: %v", err)
 	}
-	clock.add(6 * time.Second) // past exp + leeway
+	clock.Advance(6 * time.Second) // past exp + leeway
 	_, err := g.Check(context.Background(), bearerReq(tok))
 	if !errors.Is(err, ErrTokenExpired) {
 		t.Fatalf("after exp+leeway: %v, want expired", err)

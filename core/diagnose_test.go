@@ -1,42 +1,21 @@
 package sessionguard_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	sessionguard "github.com/sessionguard/sessionguard/core"
 	"github.com/sessionguard/sessionguard/core/sgtest"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *lockedBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedBuffer) take() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	s := w.b.String()
-	w.b.Reset()
-	return s
-}
-
 // TestDebugLogSaysWhyNoTokenWasSelected: at debug level the log says why a
 // credential was treated as not sent, with a hint for the trailing-slash
 // issuer mistake, and never contains a token.
 func TestDebugLogSaysWhyNoTokenWasSelected(t *testing.T) {
 	k := sgtest.NewKey("ES256", "d1")
-	var buf lockedBuffer
+	var buf syncBuffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	v := atkStatic(t, []*sgtest.Key{k}, sessionguard.WithLogger(log))
 	required, _ := v.Required()
@@ -90,7 +69,7 @@ func TestDebugLogSaysWhyNoTokenWasSelected(t *testing.T) {
 // more with an Info-level logger than the outcome itself needs.
 func TestDiagnosticsCostNothingWhenDebugIsOff(t *testing.T) {
 	k := sgtest.NewKey("ES256", "d1")
-	info := slog.New(slog.NewTextHandler(&lockedBuffer{}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	info := slog.New(slog.NewTextHandler(&syncBuffer{}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	v := atkStatic(t, []*sgtest.Key{k}, sessionguard.WithLogger(info))
 	optional, _ := v.Optional()
 	required, _ := v.Required()
