@@ -38,10 +38,13 @@ func (h HTTPRequest) Method() string { return h.R.Method }
 // Host implements [Request].
 func (h HTTPRequest) Host() string { return h.R.Host }
 
-// Values implements [Request]. net/http canonicalises the names of the
-// fields it receives, but code may write the map directly with any case, so
-// names are matched case-insensitively like [MapRequest.Values].
-func (h HTTPRequest) Values(name string) []string { return headerValues(h.R.Header, name) }
+// Values implements [Request] as http.Header.Values does: the names in an
+// http.Header are canonical (net/http's server canonicalises the names it
+// receives, whatever their case on the wire, and Header.Set and Add
+// canonicalise theirs), so the map is indexed directly. A key written into
+// the map in another case is not seen, by net/http's own accessors either;
+// use [MapRequest] for header maps of any case.
+func (h HTTPRequest) Values(name string) []string { return h.R.Header[name] }
 
 // MapRequest is an in-memory [Request] for tests and for callers that hold
 // request data outside net/http (message queues, WebSocket upgrades).
@@ -78,6 +81,9 @@ func (m MapRequest) Values(name string) []string { return headerValues(m.Header,
 // so the result does not depend on map iteration order.
 func headerValues(h map[string][]string, name string) []string {
 	exact, hasExact := h[name]
+	if len(h) == 1 && hasExact {
+		return exact // the only key: no variant to look for
+	}
 	variants := 0
 	for k := range h {
 		if len(k) == len(name) && k != name && asciiEqualFold(k, name) {

@@ -1,10 +1,12 @@
 package sessionguard_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	sessionguard "github.com/sessionguard/sessionguard/core"
@@ -15,6 +17,9 @@ import (
 // the case of its name, and case variants of one name are the same field
 // repeated, in a deterministic order (docs/semantics.md §2: two
 // Authorization fields are INVALID_REQUEST, however they are spelled).
+// HTTPRequest relies on net/http's canonical names (see
+// TestHTTPRequestOverTheWire); the conformance suite's wire/ cases check
+// every adapter with names in any case.
 func TestViewsReadHeaderNamesCaseInsensitively(t *testing.T) {
 	hdr := func() map[string][]string {
 		return map[string][]string{
@@ -23,8 +28,7 @@ func TestViewsReadHeaderNamesCaseInsensitively(t *testing.T) {
 		}
 	}
 	views := map[string]sessionguard.Request{
-		"MapRequest":  sessionguard.MapRequest{Header: hdr()},
-		"HTTPRequest": sessionguard.HTTPRequest{R: &http.Request{Method: "GET", Header: hdr()}},
+		"MapRequest": sessionguard.MapRequest{Header: hdr()},
 	}
 	for name, r := range views {
 		t.Run(name, func(t *testing.T) {
@@ -95,5 +99,23 @@ func TestFieldValues(t *testing.T) {
 	}
 	if got := sessionguard.FieldValues(" folded: first\r\nA: b", "A"); !reflect.DeepEqual(got, []string{"b"}) {
 		t.Errorf("leading fold: %q", got)
+	}
+}
+
+// TestHTTPRequestOverTheWire: net/http canonicalises field names as it
+// reads them, so HTTPRequest sees names sent in any case, and two spellings
+// of Authorization as two fields.
+func TestHTTPRequestOverTheWire(t *testing.T) {
+	raw := "GET / HTTP/1.1\r\nHost: x\r\nauthorization: Bearer a\r\nAUTHORIZATION: Bearer b\r\nsec-fetch-site: cross-site\r\n\r\n"
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := sessionguard.HTTPRequest{R: r}
+	if got := v.Values("Authorization"); !reflect.DeepEqual(got, []string{"Bearer a", "Bearer b"}) {
+		t.Fatalf("Values(Authorization) = %q", got)
+	}
+	if got := v.Values("Sec-Fetch-Site"); !reflect.DeepEqual(got, []string{"cross-site"}) {
+		t.Fatalf("Values(Sec-Fetch-Site) = %q", got)
 	}
 }
