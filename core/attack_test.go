@@ -122,7 +122,7 @@ func TestAttackSignatures(t *testing.T) {
 		{"ES256 header with the RS256 signature", eh + "." + ep + "." + rs, atkRefresh(sessionguard.ErrSignatureInvalid)},
 		{"EdDSA all-zero signature", dh + "." + dp + "." + atkB64(make([]byte, 64)), atkRefresh(sessionguard.ErrSignatureInvalid)},
 		{"EdDSA empty signature", dh + "." + dp + ".", atkRefresh(sessionguard.ErrSignatureInvalid)},
-		// The signature is judged before any claim (semantics §4).
+		// The signature is judged before any claim (docs/semantics.md §4).
 		{"expired claims and bad signature", evilRSA.Mint(atkClaims(atkIssA, "exp", atkNow.Unix()-3600)), atkRefresh(sessionguard.ErrSignatureInvalid)},
 		{"not-yet-valid claims and bad signature", evilRSA.Mint(atkClaims(atkIssA, "nbf", atkNow.Unix()+3600)), atkRefresh(sessionguard.ErrSignatureInvalid)},
 		{"missing exp and bad signature", evilRSA.Mint(atkClaims(atkIssA, "exp", atkDel)), atkRefresh(sessionguard.ErrSignatureInvalid)},
@@ -995,7 +995,7 @@ func TestAttackRemoteWeakKeys(t *testing.T) {
 }
 
 // TestAttackHeaderAndCookie: a token in one place never rescues or spoils
-// the other beyond what semantics §2–§3 say (no fallback after selection).
+// the other beyond what docs/semantics.md §2–§3 say (no fallback after selection).
 func TestAttackHeaderAndCookie(t *testing.T) {
 	k := sgtest.NewKey("ES256", "ec-1")
 	evil := atkAs(sgtest.NewKey("ES256", "evil"), "ES256", "ec-1")

@@ -8,7 +8,7 @@ import (
 // session. It is also the "error" member of the default JSON response body.
 type Code string
 
-// The outcome codes of semantics.md §4. A request that yields a session, or no
+// The outcome codes of docs/semantics.md §4. A request that yields a session, or no
 // session on an optional route, has no code.
 const (
 	// CodeUnauthorised: no usable token on a required route (401), or a
@@ -92,7 +92,7 @@ type Error struct {
 	// Reason is why (one of the Err* reasons above).
 	Reason error
 	// TokenRejected is true when a token was selected and rejected; it picks
-	// between the two UNAUTHORISED responses of semantics.md §5.
+	// between the two UNAUTHORISED responses of docs/semantics.md §5.
 	TokenRejected bool
 	// Claims lists failed validators (Code == CodeInvalidClaims only).
 	Claims []ClaimFailure

@@ -73,7 +73,7 @@ func (g *Guard) IsRequired() bool { return g.required }
 func (g *Guard) Skip(r Request) bool { return g != nil && g.cfg.skip != nil && g.cfg.skip(r) }
 
 // Render turns an error from [Guard.Check] into the response to send: the
-// route's renderer, or the default of semantics §5. Errors that are not a
+// route's renderer, or the default of docs/semantics.md §5. Errors that are not a
 // *[Error] render as UNAUTHORISED.
 func (g *Guard) Render(err error) Response {
 	e, ok := err.(*Error) // what Check returns; errors.As only for wrapped errors
@@ -98,7 +98,7 @@ func (g *Guard) Render(err error) Response {
 	return g.v.DefaultResponse(e)
 }
 
-// Check decides one request (semantics §3–§4). It returns:
+// Check decides one request (docs/semantics.md §3–§4). It returns:
 //   - a session and nil: a verified token;
 //   - nil and nil: no session, and none is needed (optional route with
 //     nothing sent, or an OPTIONS request);
@@ -124,7 +124,7 @@ func (g *Guard) Check(ctx context.Context, r Request) (*Session, error) {
 	return s, nil
 }
 
-// check selects a token in three steps (semantics §3): the header, else the
+// check selects a token in three steps (docs/semantics.md §3): the header, else the
 // cookie, else none. Once a step selects a token its outcome is final.
 func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 	if r.Method() == http.MethodOptions {
@@ -176,7 +176,7 @@ func (g *Guard) fromHeader(ctx context.Context, authz string) (s *Session, e *Er
 
 // fromCookie selects and judges the access-token cookie: the first of its
 // occurrences that verifies, else the outcome of the first that is ours
-// (semantics §2). It also reports whether the refresh marker was sent.
+// (docs/semantics.md §2). It also reports whether the refresh marker was sent.
 func (g *Guard) fromCookie(ctx context.Context, r Request) (s *Session, e *Error, selected, marker bool) {
 	v := g.v
 	var vals [maxCookieOccurrence]string

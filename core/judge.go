@@ -16,7 +16,7 @@ func (v *Verifier) storeFor(t *token) *keyStore {
 }
 
 // verify checks signature, then time claims, then the other registered
-// claims (semantics §4 order). It returns a session or the outcome.
+// claims (docs/semantics.md §4 order). It returns a session or the outcome.
 func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 	if t.badHdr {
 		return nil, errUnsupportedHdr

@@ -12,7 +12,7 @@ import (
 )
 
 // TestTimeClaimOrder: row 2 is judged for each well-formed time claim before
-// a malformed one makes the token row 4 (semantics §4 order).
+// a malformed one makes the token row 4 (docs/semantics.md §4 order).
 func TestTimeClaimOrder(t *testing.T) {
 	k := sgtest.NewKey("ES256", "o")
 	v, _ := sessionguard.New(sessionguard.WithKeySource(sessionguard.StaticJWKS(sgtest.JWKS(k))))

@@ -382,7 +382,7 @@ func WithClaims(validators ...ClaimValidator) SharedOption {
 	})
 }
 
-// WithRenderer replaces the default error responses of semantics §5.
+// WithRenderer replaces the default error responses of docs/semantics.md §5.
 // Default: [Verifier.DefaultResponse].
 func WithRenderer(r Renderer) SharedOption {
 	return sharedFunc(func(rc *routeConfig) error {

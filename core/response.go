@@ -131,7 +131,7 @@ func newResponses(realm string, retryAfter time.Duration) responses {
 	return r
 }
 
-// DefaultResponse renders e as semantics §5 prescribes: status,
+// DefaultResponse renders e as docs/semantics.md §5 prescribes: status,
 // WWW-Authenticate (RFC 6750) and a JSON body {"error":CODE,"message":...}.
 // Only INVALID_CLAIMS allocates (its body lists the failed validators).
 func (v *Verifier) DefaultResponse(e *Error) Response {

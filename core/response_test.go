@@ -8,7 +8,7 @@ import (
 	"github.com/sessionguard/sessionguard/core/sgtest"
 )
 
-// TestWireFormat pins the default responses of semantics §5 to literal bytes.
+// TestWireFormat pins the default responses of docs/semantics.md §5 to literal bytes.
 func TestWireFormat(t *testing.T) {
 	k := sgtest.NewKey("ES256", "w")
 	v, err := sessionguard.New(sessionguard.WithIssuer("iss", sessionguard.StaticJWKS(sgtest.JWKS(k))),

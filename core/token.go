@@ -89,7 +89,7 @@ const (
 	notIssuer
 )
 
-// classify decides whether cred is "our" token (semantics §2) and, if so,
+// classify decides whether cred is "our" token (docs/semantics.md §2) and, if so,
 // fills t. It never panics, and allocates at most the decoded payload and a
 // few small strings.
 func (v *Verifier) classify(cred string, t *token) notOurs {
@@ -186,7 +186,7 @@ func (v *Verifier) classify(cred string, t *token) notOurs {
 	payload = payload[:n]
 	v.parseClaims(payload, &t.claims)
 	if len(v.issuers) > 0 {
-		// Only the unverified iss is judged here (semantics §2); any other
+		// Only the unverified iss is judged here (docs/semantics.md §2); any other
 		// bad registered claim is row 4, after the signature.
 		if t.claims.badIss || t.claims.has&cIss == 0 {
 			return notIss
