@@ -25,7 +25,10 @@ type Request interface {
 	Host() string
 	// Values returns every field value of the named header, in the order the
 	// fields arrived, or nil. name is in canonical form ("Authorization",
-	// "Cookie", "Origin", "Sec-Fetch-Site").
+	// "Cookie", "Origin", "Sec-Fetch-Site"); the fields must be found
+	// whatever the case of their names as sent (field names are
+	// case-insensitive), and two spellings of one name are two fields.
+	// [FieldValues] does this over a raw header block.
 	Values(name string) []string
 }
 
