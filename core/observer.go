@@ -216,3 +216,20 @@ func ObserveIssuer(o Observer, ev IssuerEvent) {
 	defer func() { _ = recover() }()
 	o.IssuerOperation(ev)
 }
+
+// observeRequest sends the event of one Check; only called with an observer.
+func (v *Verifier) observeRequest(s *Session, e *Error, src Source) {
+	ev := RequestEvent{Source: src, Session: s != nil}
+	if e != nil {
+		ev.Code, ev.Reason = e.Code, e.Reason
+	}
+	observeRequest(v.observer, ev)
+}
+
+// cacheEvent reports one lookup of the verified-token cache, when there is
+// both an observer and a cache.
+func (v *Verifier) cacheEvent(hit bool, src Source) {
+	if v.observer != nil && v.cache != nil {
+		observeCache(v.observer, CacheEvent{Hit: hit, Source: src})
+	}
+}

@@ -210,3 +210,103 @@ func TestObserverPanicLosesOnlyTheEvent(t *testing.T) {
 	provOK(t, v, bearer(tok))
 	provOK(t, v, bearer(tok)) // a cache hit
 }
+
+func TestObserverRequestEvents(t *testing.T) {
+	k := sgtest.NewKey("ES256", "kid-secret")
+	rec := &recorder{}
+	v := provVerifier(t, sessionguard.WithIssuer(ksIss, sessionguard.StaticJWKS(sgtest.JWKS(k))), sessionguard.WithObserver(rec))
+	tok := provMint(k, ksIss, map[string]any{"sid": "sid-secret"})
+	expired := k.Mint(sgtest.Claims(ksIss, "user-1", -time.Hour))
+	req, _ := v.Required()
+	opt, _ := v.Optional()
+	cookie := func(method, tok string) sessionguard.MapRequest {
+		r := cookieReq(sessionguard.DefaultCookieName, tok)
+		r.RequestMethod = method
+		r.RequestHost = "api.example.test"
+		r.Header["Sec-Fetch-Site"] = []string{"cross-site"}
+		return r
+	}
+	cases := []struct {
+		name  string
+		g     *sessionguard.Guard
+		r     sessionguard.Request
+		want  sessionguard.RequestEvent
+		label string
+	}{
+		{"header-session", req, bearer(tok), sessionguard.RequestEvent{Source: sessionguard.SourceHeader, Session: true}, "session"},
+		{"cookie-session", req, cookie("GET", tok), sessionguard.RequestEvent{Source: sessionguard.SourceCookie, Session: true}, "session"},
+		{"nothing-required", req, sessionguard.MapRequest{}, sessionguard.RequestEvent{Code: sessionguard.CodeUnauthorised, Reason: sessionguard.ErrNoToken}, "UNAUTHORISED"},
+		{"nothing-optional", opt, sessionguard.MapRequest{}, sessionguard.RequestEvent{}, "no_session"},
+		{"options", req, sessionguard.MapRequest{RequestMethod: http.MethodOptions}, sessionguard.RequestEvent{}, "no_session"},
+		{"expired-header", opt, bearer(expired), sessionguard.RequestEvent{Code: sessionguard.CodeTryRefreshToken, Reason: sessionguard.ErrTokenExpired, Source: sessionguard.SourceHeader}, "TRY_REFRESH_TOKEN"},
+		{"cross-origin-cookie", req, cookie("POST", tok), sessionguard.RequestEvent{Code: sessionguard.CodeCrossOriginRequest, Reason: sessionguard.ErrCrossOrigin, Source: sessionguard.SourceCookie}, "CROSS_ORIGIN_REQUEST"},
+		{"two-authorization-fields", req, sessionguard.MapRequest{Header: http.Header{"Authorization": {"Bearer " + tok, "Bearer " + tok}}},
+			sessionguard.RequestEvent{Code: sessionguard.CodeInvalidRequest, Reason: sessionguard.ErrDuplicateAuthorization}, "INVALID_REQUEST"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _ = tc.g.Check(context.Background(), tc.r)
+			got, _, _ := rec.take()
+			if len(got) != 1 {
+				t.Fatalf("%d request events, want 1", len(got))
+			}
+			if got[0] != tc.want || got[0].Outcome() != tc.label {
+				t.Fatalf("event %+v (%s), want %+v (%s)", got[0], got[0].Outcome(), tc.want, tc.label)
+			}
+		})
+	}
+	for _, secret := range []string{tok, "user-1", "sid-secret", "kid-secret"} {
+		if strings.Contains(rec.String(), secret) {
+			t.Fatalf("an event holds %q", secret)
+		}
+	}
+}
+
+func TestObserverKeysUnavailable(t *testing.T) {
+	k := sgtest.NewKey("ES256", "k")
+	rec := &recorder{}
+	v, err := sessionguard.New(quiet, sessionguard.WithObserver(rec),
+		sessionguard.WithIssuer(ksIss, sessionguard.RemoteJWKS("https://keys.example.test/jwks", sessionguard.WithHTTPClient(noNetworkClient(nil)))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	g, _ := v.Required()
+	_, _ = g.Check(context.Background(), bearer(provMint(k, ksIss, nil)))
+	got, _, _ := rec.take()
+	want := sessionguard.RequestEvent{Code: sessionguard.CodeKeysUnavailable, Reason: sessionguard.ErrKeySetNotLoaded, Source: sessionguard.SourceHeader}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("events %+v, want %+v", got, want)
+	}
+}
+
+func TestObserverCacheEvents(t *testing.T) {
+	k := sgtest.NewKey("ES256", "k")
+	other := sgtest.NewKey("ES256", "other")
+	src := sessionguard.StaticJWKS(sgtest.JWKS(k))
+	tok := provMint(k, ksIss, nil)
+	run := func(t *testing.T, opts ...sessionguard.Option) []sessionguard.CacheEvent {
+		rec := &recorder{}
+		v := provVerifier(t, append([]sessionguard.Option{sessionguard.WithIssuer(ksIss, src), sessionguard.WithObserver(rec)}, opts...)...)
+		for _, r := range []sessionguard.Request{
+			bearer(tok), bearer(tok), cookieReq(sessionguard.DefaultCookieName, tok),
+			bearer(provMint(other, "https://someone-else.example.test", nil)), // not ours: no lookup event
+		} {
+			_, _ = provCheck(t, v, r)
+		}
+		_, _, c := rec.take()
+		return c
+	}
+	got := run(t)
+	want := []sessionguard.CacheEvent{
+		{Hit: false, Source: sessionguard.SourceHeader},
+		{Hit: true, Source: sessionguard.SourceHeader},
+		{Hit: true, Source: sessionguard.SourceCookie},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("cache events %+v, want %+v", got, want)
+	}
+	if got := run(t, sessionguard.WithoutCache()); len(got) != 0 {
+		t.Fatalf("cache events without a cache: %+v", got)
+	}
+}
