@@ -19,23 +19,27 @@ import (
 //     given with [WithCookie] (the default "access_token" is not read when a
 //     preset names cookies and WithCookie is not given);
 //   - audiences add up ([WithAudience]: any one of them must be in "aud");
-//   - the session-id claim is one setting: two different names (two presets,
-//     or a preset and [WithSessionIDClaim]) are an error.
+//   - the session-id claim is set per issuer: a preset names it for its own
+//     issuers ([SuperTokens]: "sessionHandle"), so presets with different
+//     claims compose; [WithSessionIDClaim] sets it for every other issuer,
+//     and naming a different claim than a preset is an error.
 
 // extConfig is the part of a verifier's configuration that presets and
 // observers add: resolved once every option has been applied.
 type extConfig struct {
-	observer   Observer
-	sidClaim   string // WithSessionIDClaim or a preset; "" means "sid"
-	sidClaimBy string // who set sidClaim, for the conflict message
-	presets    []preset
+	observer    Observer
+	sidClaim    string // WithSessionIDClaim; "" means "sid"
+	sidClaimSet bool
+	presets     []preset
+	sidByIssuer map[string]string // resolved: a preset's claim for its issuers
 }
 
 // preset is what a provider bundle contributes beyond plain options.
 type preset struct {
 	name     string
+	issuers  []string
 	cookies  []string
-	sidClaim string
+	sidClaim string // "" : the verifier's (WithSessionIDClaim, else "sid")
 }
 
 // resolve merges the presets into the configuration (see the rules above).
@@ -51,11 +55,14 @@ func (x *extConfig) resolve(c *config) error {
 		if p.sidClaim == "" {
 			continue
 		}
-		switch {
-		case x.sidClaim == "":
-			x.sidClaim, x.sidClaimBy = p.sidClaim, p.name
-		case x.sidClaim != p.sidClaim:
-			return fmt.Errorf("%s names the session-id claim %q, but %s names %q", p.name, p.sidClaim, x.sidClaimBy, x.sidClaim)
+		if x.sidClaimSet && x.sidClaim != p.sidClaim {
+			return fmt.Errorf("%s names the session-id claim %q, but WithSessionIDClaim names %q", p.name, p.sidClaim, x.sidClaim)
+		}
+		if x.sidByIssuer == nil {
+			x.sidByIssuer = make(map[string]string)
+		}
+		for _, iss := range p.issuers {
+			x.sidByIssuer[iss] = p.sidClaim
 		}
 	}
 	if cookies != nil {
@@ -76,7 +83,7 @@ func (f presetOption) applyVerifier(c *config) error { return f(c) }
 
 // bindIssuers applies WithIssuer(iss, src) for each issuer, so that every
 // rule of WithIssuer (no duplicates) holds for presets too.
-func bindIssuers(c *config, src *KeySource, issuers ...string) error {
+func bindIssuers(c *config, src *KeySource, issuers []string) error {
 	for _, iss := range issuers {
 		if err := WithIssuer(iss, src).applyVerifier(c); err != nil {
 			return err

@@ -71,13 +71,13 @@ func Auth0(domain, audience string, opts ...Auth0Option) Option {
 			}
 		}
 		src := RemoteJWKS(base+"/.well-known/jwks.json", ac.remote...)
-		if err := bindIssuers(c, src, base+"/"); err != nil {
+		if err := bindIssuers(c, src, []string{base + "/"}); err != nil {
 			return fmt.Errorf("Auth0: %w", err)
 		}
 		if err := WithAudience(audience).applyVerifier(c); err != nil {
 			return fmt.Errorf("Auth0: %w", err)
 		}
-		c.ext.presets = append(c.ext.presets, preset{name: "Auth0"})
+		c.ext.presets = append(c.ext.presets, preset{name: "Auth0", issuers: []string{base + "/"}})
 		return nil
 	})
 }

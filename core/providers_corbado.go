@@ -123,10 +123,10 @@ func Corbado(projectID string, opts ...CorbadoOption) Option {
 			}
 		}
 		src := RemoteJWKS(cc.frontendAPI+"/.well-known/jwks", cc.remote...)
-		if err := bindIssuers(c, src, issuers...); err != nil {
+		if err := bindIssuers(c, src, issuers); err != nil {
 			return fmt.Errorf("Corbado: %w", err)
 		}
-		p := preset{name: "Corbado", cookies: []string{CorbadoCookie, CorbadoLegacyCookie}}
+		p := preset{name: "Corbado", issuers: issuers, cookies: []string{CorbadoCookie, CorbadoLegacyCookie}}
 		if cc.noLegacy {
 			p.cookies = p.cookies[:1]
 		}

@@ -93,11 +93,12 @@ func SuperTokens(apiDomain string, opts ...SuperTokensOption) Option {
 		}
 		issuer := domain + sc.basePath
 		src := RemoteJWKS(issuer+"/jwt/jwks.json", sc.remote...)
-		if err := bindIssuers(c, src, issuer); err != nil {
+		if err := bindIssuers(c, src, []string{issuer}); err != nil {
 			return fmt.Errorf("SuperTokens: %w", err)
 		}
 		c.ext.presets = append(c.ext.presets, preset{
 			name:     "SuperTokens",
+			issuers:  []string{issuer},
 			cookies:  []string{SuperTokensCookie},
 			sidClaim: SuperTokensSessionIDClaim,
 		})

@@ -451,3 +451,31 @@ func TestOIDCConfigErrors(t *testing.T) {
 	}
 	_ = v.Close()
 }
+
+// TestPresetsTogether: two providers in one verifier (a migration): each
+// token verifies with its own issuer's keys only, both cookie names are
+// read, and the session id comes from each issuer's own claim.
+func TestPresetsTogether(t *testing.T) {
+	ck := sgtest.NewKey("RS256", "corbado-1")
+	sk := sgtest.NewKey("RS256", "s-1")
+	cfake := sgtest.NewJWKSServerAt("/.well-known/jwks", ck)
+	defer cfake.Close()
+	sfake := sgtest.NewJWKSServerAt("/auth/jwt/jwks.json", sk)
+	defer sfake.Close()
+	v := provVerifier(t,
+		sessionguard.Corbado("pro-1", sessionguard.WithCorbadoFrontendAPI(cfake.Server.URL)),
+		sessionguard.SuperTokens(sfake.Server.URL))
+	both := map[string]any{"sid": "corbado-sid", "sessionHandle": "st-handle"}
+
+	s := provOK(t, v, cookieReq(sessionguard.CorbadoCookie, provMint(ck, cfake.Server.URL, both)))
+	if s.SessionID() != "corbado-sid" {
+		t.Fatalf("Corbado token: SessionID = %q, want its sid", s.SessionID())
+	}
+	s = provOK(t, v, cookieReq(sessionguard.SuperTokensCookie, provMint(sk, sfake.Server.URL+"/auth", both)))
+	if s.SessionID() != "st-handle" {
+		t.Fatalf("SuperTokens token: SessionID = %q, want its sessionHandle", s.SessionID())
+	}
+	// A SuperTokens-signed token claiming Corbado's issuer does not verify.
+	_, err := provCheck(t, v, bearer(provMint(sk, cfake.Server.URL, nil)))
+	mustFail(t, err, sessionguard.ErrTryRefreshToken)
+}

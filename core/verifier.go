@@ -33,9 +33,10 @@ type Verifier struct {
 	now          func() time.Time
 	route        routeConfig
 	responses    responses
-	cache        *tokenCache // nil when off
-	observer     Observer    // nil: no events (observer.go)
-	sidClaim     string      // "" : the session id is "sid" (sessionid.go)
+	cache        *tokenCache       // nil when off
+	observer     Observer          // nil: no events (observer.go)
+	sidClaim     string            // "" : the session id is "sid" (sessionid.go)
+	sidByIssuer  map[string]string // a preset's session-id claim for its issuers
 
 	cancel context.CancelFunc
 	bg     context.Context
@@ -75,6 +76,12 @@ func New(opts ...Option) (*Verifier, error) {
 	}
 	if c.ext.sidClaim != "sid" {
 		v.sidClaim = c.ext.sidClaim
+	}
+	for _, claim := range c.ext.sidByIssuer {
+		if claim != "sid" && claim != v.sidClaim {
+			v.sidByIssuer = c.ext.sidByIssuer // some issuer reads another claim
+			break
+		}
 	}
 	hasSecret, err := v.buildKeyStores(c)
 	if err != nil {
