@@ -110,6 +110,7 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 		"garbage static JWKS":       {sessionguard.WithKeySource(sessionguard.StaticJWKS([]byte(`<html>`)))},
 		"required claim no name":    {sessionguard.WithKeySource(src), sessionguard.WithRequiredClaim("", sessionguard.KindString)},
 		"non-positive max lifetime": {sessionguard.WithKeySource(src), sessionguard.WithMaxLifetime(0)},
+		"empty audience list":       {sessionguard.WithKeySource(src), sessionguard.WithAudience()},
 	}
 	for name, opts := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -13,6 +13,17 @@ type crossOrigin struct {
 	trusted  map[string]struct{}
 }
 
+func newCrossOrigin(disabled bool, trusted []string) crossOrigin {
+	if disabled {
+		return crossOrigin{disabled: true}
+	}
+	c := crossOrigin{trusted: make(map[string]struct{}, len(trusted))}
+	for _, o := range trusted {
+		c.trusted[o] = struct{}{}
+	}
+	return c
+}
+
 // allowed reports whether r may use a cookie token.
 func (c *crossOrigin) allowed(r Request) bool {
 	if c.disabled {

@@ -65,6 +65,8 @@ var (
 	ErrCrossOrigin            = errors.New("cookie token on an unsafe cross-origin request")
 	ErrDuplicateAuthorization = errors.New("more than one Authorization header field")
 	ErrKeySetNotLoaded        = errors.New("the issuer's key set has never been loaded")
+	ErrSessionRevoked         = errors.New("the token's session was revoked")
+	ErrMissingSessionID       = errors.New("token has no sid claim, so its revocation cannot be checked")
 )
 
 // ClaimFailure names one failed application claim validator.
@@ -144,6 +146,8 @@ var (
 	errIssuer          = &Error{Code: CodeUnauthorised, Reason: ErrIssuerMismatch, TokenRejected: true}
 	errLifetime        = &Error{Code: CodeUnauthorised, Reason: ErrLifetimeTooLong, TokenRejected: true}
 	errMissingClaim    = &Error{Code: CodeUnauthorised, Reason: ErrMissingClaim, TokenRejected: true}
+	errSessionRevoked  = &Error{Code: CodeUnauthorised, Reason: ErrSessionRevoked, TokenRejected: true}
+	errMissingSID      = &Error{Code: CodeUnauthorised, Reason: ErrMissingSessionID, TokenRejected: true}
 	errCrossOrigin     = &Error{Code: CodeCrossOriginRequest, Reason: ErrCrossOrigin}
 	errDuplicateAuthz  = &Error{Code: CodeInvalidRequest, Reason: ErrDuplicateAuthorization}
 	errKeysUnavailable = &Error{Code: CodeKeysUnavailable, Reason: ErrKeySetNotLoaded, TokenRejected: true}

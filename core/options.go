@@ -115,6 +115,7 @@ type routeConfig struct {
 	validators []ClaimValidator
 	renderer   Renderer
 	skip       func(Request) bool
+	revocation RevocationChecker // nil: no revocation check
 }
 
 type requiredClaim struct {
@@ -164,9 +165,14 @@ func WithKeySource(src *KeySource) Option {
 }
 
 // WithAudience requires the "aud" claim (a string or an array of strings) to
-// contain at least one of auds. Default: "aud" is not checked.
+// contain at least one of auds. Default: "aud" is not checked. An empty
+// list is refused (it would silently leave "aud" unchecked), as is an
+// empty audience.
 func WithAudience(auds ...string) Option {
 	return optionFunc(func(c *config) error {
+		if len(auds) == 0 {
+			return errors.New("WithAudience: empty list")
+		}
 		for _, a := range auds {
 			if a == "" {
 				return errors.New("WithAudience: empty audience")

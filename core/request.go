@@ -76,11 +76,3 @@ func (m MapRequest) Values(name string) []string {
 	}
 	return nil
 }
-
-// firstValue returns the first field value of name, or "".
-func firstValue(r Request, name string) string {
-	if v := r.Values(name); len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
