@@ -27,7 +27,7 @@ func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 		return nil, errKeysUnavailable
 	}
 	key, e := ks.find(t.kid, t.hasKid, t.alg)
-	if e == errUnknownKey && st.remote != nil && st.remote.refreshForUnknownKid(ctx, v.bg) {
+	if e == errUnknownKey && st.refreshForUnknownKid(ctx, v.bg) {
 		ks = st.current()
 		key, e = ks.find(t.kid, t.hasKid, t.alg)
 	}

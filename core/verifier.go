@@ -149,6 +149,7 @@ func (v *Verifier) buildKeyStores(c *config) (hasSecret bool, err error) {
 		if err != nil {
 			return false, fmt.Errorf("sessionguard: issuer %q: %w", iss, err)
 		}
+		st.names = append(st.names, iss)
 		v.issuers[iss] = st
 	}
 	return hasSecret, nil
@@ -190,7 +191,7 @@ func (v *Verifier) startFetchers() {
 	for _, st := range v.stores {
 		if st.remote != nil {
 			v.wg.Add(1)
-			go func(f *fetcher) {
+			go func(f *refresher) {
 				defer v.wg.Done()
 				f.run(v.bg)
 			}(st.remote)
@@ -213,12 +214,16 @@ func (v *Verifier) Close() error {
 
 // Ready blocks until every key source has loaded once, or ctx ends. Use it in
 // a readiness probe, or at start-up to avoid answering KEYS_UNAVAILABLE.
+// When ctx ends first, the error names each key set not loaded and its last
+// failure, e.g. `sessionguard: key set of issuer "https://x" not loaded: JWKS
+// fetch: connection refused`; it matches ctx.Err() and [ErrKeySetNotLoaded]
+// with errors.Is (docs/keysets.md, "Diagnostics").
 func (v *Verifier) Ready(ctx context.Context) error {
 	for _, st := range v.stores {
 		select {
 		case <-st.loaded:
 		case <-ctx.Done():
-			return ctx.Err()
+			return notLoaded(v.stores, ctx.Err())
 		}
 	}
 	return nil

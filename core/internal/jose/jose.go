@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -160,17 +161,34 @@ func Verify(alg string, key *Key, signingInput, sig []byte) error {
 	return nil
 }
 
+// MaxRSABits is the largest RSA modulus accepted: verifying with a larger
+// one costs time in proportion to a key the set's publisher chose.
+const MaxRSABits = 16384
+
+// ErrInvalidKey marks key material that is broken rather than merely
+// unsupported: an EC point off its curve, an RSA modulus or exponent no
+// signer could have made, an Ed25519 key of the wrong length. jwx does not
+// check these; [FromPublic] does, so that such a key never replaces a good one.
+var ErrInvalidKey = errors.New("invalid key material")
+
+// ErrWeakKey marks an RSA key under [MinRSABits].
+var ErrWeakKey = errors.New("RSA key too small")
+
 // FromPublic builds a key from a Go public key. It rejects key types and sizes
 // sessionguard does not accept (RSA under 2048 bits, curves other than P-256,
-// P-384 and P-521, private keys).
+// P-384 and P-521, private keys) and broken material (errors matching
+// [ErrInvalidKey]). The key is copied: later changes to pub do not reach it.
 func FromPublic(kid, alg string, pub crypto.PublicKey) (*Key, error) {
 	k := &Key{ID: kid, Alg: alg}
 	switch p := pub.(type) {
 	case *rsa.PublicKey:
-		if p == nil || p.N == nil || p.N.BitLen() < MinRSABits {
-			return nil, fmt.Errorf("RSA keys must have at least %d bits", MinRSABits)
+		if p == nil || p.N == nil {
+			return nil, fmt.Errorf("%w: RSA key without a modulus", ErrInvalidKey)
 		}
-		k.Public, k.family = p, famRSA
+		if err := checkRSA(p); err != nil {
+			return nil, err
+		}
+		k.Public, k.family = &rsa.PublicKey{N: new(big.Int).Set(p.N), E: p.E}, famRSA
 	case *ecdsa.PublicKey:
 		if p == nil || p.Curve == nil {
 			return nil, errors.New("ECDSA key without a curve")
@@ -185,12 +203,20 @@ func FromPublic(kid, alg string, pub crypto.PublicKey) (*Key, error) {
 		default:
 			return nil, errors.New("unsupported ECDSA curve")
 		}
-		k.Public = p
+		if p.X == nil || p.Y == nil {
+			return nil, fmt.Errorf("%w: EC key without a point", ErrInvalidKey)
+		}
+		// ECDH fails unless the point is on the named curve (and not the
+		// point at infinity): the check jwx leaves out.
+		if _, err := p.ECDH(); err != nil {
+			return nil, fmt.Errorf("%w: EC point is not on its curve", ErrInvalidKey)
+		}
+		k.Public = &ecdsa.PublicKey{Curve: p.Curve, X: new(big.Int).Set(p.X), Y: new(big.Int).Set(p.Y)}
 	case ed25519.PublicKey:
 		if len(p) != ed25519.PublicKeySize {
-			return nil, errors.New("malformed Ed25519 key")
+			return nil, fmt.Errorf("%w: Ed25519 key of %d bytes", ErrInvalidKey, len(p))
 		}
-		k.Public, k.family = p, famEd25519
+		k.Public, k.family = append(ed25519.PublicKey(nil), p...), famEd25519
 	default:
 		return nil, fmt.Errorf("unsupported public key type %T", pub)
 	}
@@ -198,6 +224,24 @@ func FromPublic(kid, alg string, pub crypto.PublicKey) (*Key, error) {
 		return nil, fmt.Errorf("algorithm %q does not fit the key", alg)
 	}
 	return k, nil
+}
+
+// checkRSA refuses small, oversized and impossible RSA keys. The exponent
+// must be odd and at least 3 (what every signer uses); crypto/rsa itself
+// refuses exponents beyond 2^31-1.
+func checkRSA(p *rsa.PublicKey) error {
+	bits := p.N.BitLen()
+	switch {
+	case p.N.Sign() <= 0 || p.N.Bit(0) == 0:
+		return fmt.Errorf("%w: RSA modulus is not a positive odd number", ErrInvalidKey)
+	case bits < MinRSABits:
+		return fmt.Errorf("%w: RSA keys must have at least %d bits", ErrWeakKey, MinRSABits)
+	case bits > MaxRSABits:
+		return fmt.Errorf("%w: RSA modulus over %d bits", ErrInvalidKey, MaxRSABits)
+	case p.E < 3 || p.E%2 == 0 || p.E > 1<<31-1:
+		return fmt.Errorf("%w: RSA exponent %d", ErrInvalidKey, p.E)
+	}
+	return nil
 }
 
 func (k *Key) supportsFamily(alg string) bool {
@@ -224,13 +268,16 @@ func FromSecret(kid, alg string, secret []byte) (*Key, error) {
 // SetStats says what [ParseSet] kept and why it left keys out.
 type SetStats struct {
 	Kept, Symmetric, WeakRSA, Unusable, Malformed, OverCap int
+	// Invalid counts keys whose material is broken ([ErrInvalidKey]).
+	Invalid int
 }
 
 // ParseSet parses a JWK Set document ({"keys":[...]}) and returns the
 // signature keys it can use. Keys are judged one at a time: a malformed or
 // unsupported key is skipped, not fatal. Symmetric ("oct") keys, RSA keys
 // under 2048 bits, encryption keys (use "enc"), curves other than P-256/384/521
-// and Ed25519, and keys whose "alg" is not a signature algorithm are skipped.
+// and Ed25519, keys whose "alg" is not a signature algorithm and keys with
+// broken material (counted in Invalid) are skipped.
 // At most maxKeys entries are examined. An error means the document itself is
 // unusable.
 func ParseSet(doc []byte, maxKeys int) ([]*Key, SetStats, error) {
@@ -262,6 +309,8 @@ func ParseSet(doc []byte, maxKeys int) ([]*Key, SetStats, error) {
 			st.WeakRSA++
 		case "malformed":
 			st.Malformed++
+		case "invalid":
+			st.Invalid++
 		default:
 			st.Unusable++
 		}
@@ -297,11 +346,13 @@ func parseOne(raw []byte) (*Key, string) {
 	case ecdsa.PublicKey:
 		pub = &p
 	}
-	if rk, ok := pub.(*rsa.PublicKey); ok && (rk.N == nil || rk.N.BitLen() < MinRSABits) {
-		return nil, "weak"
-	}
 	k, err := FromPublic(jk.KeyID(), alg, pub)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrWeakKey):
+		return nil, "weak"
+	case errors.Is(err, ErrInvalidKey):
+		return nil, "invalid"
+	case err != nil:
 		return nil, "unusable"
 	}
 	return k, ""

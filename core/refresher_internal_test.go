@@ -1,61 +1,26 @@
 package sessionguard
 
-// Internal key-set tests: the computed refresh schedule (Cache-Control
-// clamping, first-fetch backoff) read straight from the fetcher, with a
-// hand-moved clock so that nothing waits on real time.
+// Internal tests of the refresher (refresher.go): the computed refresh
+// schedule (Cache-Control clamping, first-load backoff, the unknown-kid
+// budget) read straight from the refresher, with a hand-moved clock so that
+// nothing waits on real time.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/core/sgtest"
 )
-
-func TestMaxAge(t *testing.T) {
-	year := 365 * DefaultMaxRefreshInterval
-	cases := []struct {
-		in   []string
-		want time.Duration
-	}{
-		{nil, -1},
-		{[]string{""}, -1},
-		{[]string{"max-age=0"}, 0},
-		{[]string{"max-age=60"}, time.Minute},
-		{[]string{"MAX-AGE=60"}, time.Minute},
-		{[]string{`max-age="60"`}, time.Minute},
-		{[]string{"public, max-age=300, must-revalidate"}, 5 * time.Minute},
-		{[]string{"public", "max-age=300"}, 5 * time.Minute},
-		{[]string{"no-store"}, 0},
-		{[]string{"no-cache"}, 0},
-		{[]string{"max-age=300, no-store"}, 0},
-		{[]string{"max-age=-1"}, -1},
-		{[]string{"max-age=-99999999999"}, -1},
-		{[]string{"max-age="}, -1},
-		{[]string{"max-age"}, -1},
-		{[]string{"max-age=abc"}, -1},
-		{[]string{"max-age=1.5"}, -1},
-		{[]string{"max-age=1e9"}, -1},
-		{[]string{"max-age=0x10"}, -1},
-		{[]string{"max-age=99999999999"}, year},
-		{[]string{"max-age=9223372036854775807"}, year},   // would overflow time.Duration
-		{[]string{"max-age=9223372036854775808"}, -1},     // not an int64
-		{[]string{"max-age=99999999999999999999999"}, -1}, // not an int64
-		{[]string{"s-maxage=60"}, -1},
-		{[]string{",,,;=;"}, -1},
-	}
-	for _, c := range cases {
-		if got := maxAge(c.in); got != c.want {
-			t.Errorf("maxAge(%q) = %v, want %v", c.in, got, c.want)
-		}
-	}
-}
 
 // testClock is a clock moved by hand.
 type testClock struct{ ns atomic.Int64 }
@@ -69,7 +34,7 @@ func newTestClock() *testClock {
 func (c *testClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *testClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-func remoteFetcher(t *testing.T, v *Verifier) *fetcher {
+func remoteRefresher(t *testing.T, v *Verifier) *refresher {
 	t.Helper()
 	for _, st := range v.stores {
 		if st.remote != nil {
@@ -82,23 +47,23 @@ func remoteFetcher(t *testing.T, v *Verifier) *fetcher {
 
 // schedule returns the fetcher's due time, backoff and whether a fetch is
 // in flight.
-func schedule(f *fetcher) (due time.Time, backoff time.Duration, busy bool) {
+func schedule(f *refresher) (due time.Time, backoff time.Duration, busy bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.due, f.backoff, f.cur != nil
 }
 
 // waitFetches waits until the fetcher has finished n fetches.
-func waitFetches(t *testing.T, f *fetcher, n int64) {
+func waitFetches(t *testing.T, f *refresher, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		_, _, busy := schedule(f)
-		if f.fetches.Load() >= n && !busy {
+		if f.loads.Load() >= n && !busy {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for fetch %d (have %d)", n, f.fetches.Load())
+			t.Fatalf("timed out waiting for fetch %d (have %d)", n, f.loads.Load())
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -147,7 +112,7 @@ func TestRefreshScheduleCacheControl(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = v.Close() })
-			f := remoteFetcher(t, v)
+			f := remoteRefresher(t, v)
 			waitFetches(t, f, 1)
 			due, _, _ := schedule(f)
 			if got := due.Sub(clk.now()); got != c.want {
@@ -172,7 +137,7 @@ func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = v.Close() })
-	f := remoteFetcher(t, v)
+	f := remoteRefresher(t, v)
 
 	// Failed first fetches back off 1 s, 2 s, 4 s ... capped at 30 s; the
 	// periodic interval (15 min) is never used before the first load.
@@ -208,7 +173,7 @@ func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
 
 	// A failure once loaded keeps the set and retries at the min interval.
 	srv.SetStatus(http.StatusInternalServerError)
-	n := f.fetches.Load()
+	n := f.loads.Load()
 	clk.advance(DefaultRefreshInterval)
 	f.wake <- struct{}{}
 	waitFetches(t, f, n+1)
@@ -221,9 +186,9 @@ func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
 	}
 }
 
-// fetcherGoroutines counts the goroutines running a method of f (stack
+// refresherGoroutines counts the goroutines running a method of f (stack
 // frames print the receiver's address).
-func fetcherGoroutines(f *fetcher) int {
+func refresherGoroutines(f *refresher) int {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -233,10 +198,10 @@ func fetcherGoroutines(f *fetcher) int {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	frame := fmt.Sprintf("core.(*fetcher).%%s(%p", f)
+	frame := fmt.Sprintf("core.(*refresher).%%s(%p", f)
 	n := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, m := range []string{"run", "fetch", "get"} {
+		for _, m := range []string{"run", "loadOnce", "guardedLoad"} {
 			if strings.Contains(g, fmt.Sprintf(frame, m)) {
 				n++
 				break
@@ -276,7 +241,7 @@ func TestCloseWaitsForFetches(t *testing.T) {
 	}
 	// A refresh hangs on the server when Close is called.
 	srv.SetDelay(time.Minute)
-	f := remoteFetcher(t, v)
+	f := remoteRefresher(t, v)
 	before := srv.Fetches()
 	time.Sleep(15 * time.Millisecond)
 	if fl := f.start(v.bg, false); fl == nil {
@@ -289,7 +254,7 @@ func TestCloseWaitsForFetches(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	if n := fetcherGoroutines(f); n != 2 {
+	if n := refresherGoroutines(f); n != 2 {
 		t.Fatalf("want the run loop and the fetch running, have %d fetcher goroutines", n)
 	}
 	t0 := time.Now()
@@ -298,7 +263,7 @@ func TestCloseWaitsForFetches(t *testing.T) {
 		t.Fatalf("Close took %v", d)
 	}
 	// Close "waits for them to end": no fetcher goroutine is left.
-	if n := fetcherGoroutines(f); n != 0 {
+	if n := refresherGoroutines(f); n != 0 {
 		t.Fatalf("%d fetcher goroutines still running after Close returned", n)
 	}
 	// And no new fetch starts after Close, even once the min interval has
@@ -307,5 +272,111 @@ func TestCloseWaitsForFetches(t *testing.T) {
 	if fl := f.start(v.bg, false); fl != nil {
 		<-fl.done
 		t.Fatal("a fetch started after Close")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestLoadFailureLogging(t *testing.T) {
+	// The first failure of a run is logged at Warn, retries at Debug; the
+	// line names the redacted URL and the class, never the server's words,
+	// credentials in the URL or a token.
+	srv := sgtest.NewJWKSServer()
+	t.Cleanup(srv.Close)
+	srv.SetStatus(http.StatusServiceUnavailable)
+	srv.SetBody([]byte(`{"error":"server-secret-text"}`))
+	u := strings.Replace(srv.URL(), "http://", "http://user:hunter2@", 1) + "?access_token=tok-secret"
+	var buf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clk := newTestClock()
+	v, err := New(WithIssuer("iss", RemoteJWKS(u)), WithClock(clk.now), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	f := remoteRefresher(t, v)
+	waitFetches(t, f, 1)
+	clk.advance(firstFetchBackoff)
+	f.wake <- struct{}{}
+	waitFetches(t, f, 2)
+
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if m["msg"] == "sessionguard: key set load failed" {
+			lines = append(lines, m)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("want 2 failure lines, have %d:\n%s", len(lines), buf.String())
+	}
+	for i, want := range []string{"WARN", "DEBUG"} {
+		m := lines[i]
+		if m["level"] != want || m["error"] != "JWKS fetch: HTTP status 503" || m["source"] != srv.URL() {
+			t.Fatalf("failure %d logged as %v", i+1, m)
+		}
+	}
+	for _, secret := range []string{"hunter2", "tok-secret", "server-secret-text"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Fatalf("the log holds %q:\n%s", secret, buf.String())
+		}
+	}
+}
+
+// ageLoader is a KeyLoader that reports a fixed max age.
+type ageLoader struct {
+	key    *sgtest.Key
+	maxAge time.Duration
+}
+
+func (l ageLoader) LoadKeys(context.Context) ([]PublicKey, time.Duration, error) {
+	return []PublicKey{{ID: l.key.ID, Key: l.key.Public()}}, l.maxAge, nil
+}
+
+func TestRefreshScheduleKeyLoader(t *testing.T) {
+	// A loader's max age: 0 or negative is the refresh interval, a positive
+	// one is clamped to [min, max] as Cache-Control is.
+	const (
+		minI = time.Minute
+		defI = 10 * time.Minute
+		maxI = time.Hour
+	)
+	k := sgtest.NewKey("ES256", "a")
+	for _, c := range []struct{ age, want time.Duration }{
+		{0, defI}, {-time.Second, defI}, {time.Second, minI}, {2 * time.Minute, 2 * time.Minute}, {48 * time.Hour, maxI},
+	} {
+		clk := newTestClock()
+		v, err := New(WithIssuer("iss", FromLoader(ageLoader{k, c.age},
+			WithMinRefreshInterval(minI), WithRefreshInterval(defI), WithMaxRefreshInterval(maxI))),
+			WithClock(clk.now), WithLogger(quietLogger()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := remoteRefresher(t, v)
+		waitFetches(t, f, 1)
+		due, _, _ := schedule(f)
+		if got := due.Sub(clk.now()); got != c.want {
+			t.Errorf("max age %v: next load in %v, want %v", c.age, got, c.want)
+		}
+		_ = v.Close()
 	}
 }

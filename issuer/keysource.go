@@ -1,0 +1,17 @@
+package sessionissuer
+
+import sessionguard "github.com/sessionguard/sessionguard/core"
+
+// newKeySource is the in-process key source of [Issuer.KeySource].
+func (i *Issuer) newKeySource() *sessionguard.KeySource {
+	// TODO(core seam): sessionguard.FromLoader(i.keys.loader()) once the core's key loader lands.
+	doc, _ := i.keys.jwks()
+	return sessionguard.StaticJWKS(doc)
+}
+
+// Revocations is the revocation check for core routes
+// (sessionguard.WithRevocationCheck): a token whose sid was revoked within
+// the last access lifetime is refused (docs/lifecycle.md §4). Fed at once by
+// this process and within 2 s by others sharing the store; no store round
+// trip per request, no allocation.
+func (i *Issuer) Revocations() interface{ Revoked(sid string) bool } { return i.revs }
