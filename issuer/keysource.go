@@ -4,9 +4,9 @@ import sessionguard "github.com/sessionguard/sessionguard/core"
 
 // newKeySource is the in-process key source of [Issuer.KeySource].
 func (i *Issuer) newKeySource() *sessionguard.KeySource {
-	// TODO(core seam): sessionguard.FromLoader(i.keys.loader()) once the core's key loader lands.
-	doc, _ := i.keys.jwks()
-	return sessionguard.StaticJWKS(doc)
+	// The published keys, read in process and reloaded as they rotate
+	// (docs/issuer-keys.md).
+	return sessionguard.FromLoader(i.keys.loader())
 }
 
 // Revocations is the revocation check for core routes
