@@ -69,13 +69,13 @@ const (
 type HTTPOption func(*httpConfig) error
 
 type httpConfig struct {
-	base       string
-	transfer   sessionguard.Transfer
-	domain     string
-	sameSite   http.SameSite
-	httpOnly   bool
-	prefix     CookiePrefix
-	insecure   bool
+	base     string
+	transfer sessionguard.Transfer
+	domain   string
+	sameSite http.SameSite
+	httpOnly bool
+	prefix   CookiePrefix
+	insecure bool
 }
 
 // WithBasePath sets the mount's base path: refresh is POST <base>/refresh,
@@ -177,7 +177,7 @@ type Mount struct {
 	optional *sessionguard.Guard // logout
 
 	access, refresh, marker cookie
-	accessAge, sessionAge  string
+	accessAge, sessionAge   string
 }
 
 // Mount returns the HTTP surface of i for one base path and transfer method.
