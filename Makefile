@@ -1,5 +1,7 @@
 # sessionguard — developer tasks. `make` (or `make help`) lists them.
 # Every module in go.work is covered; the list is read from go.work itself.
+# tools/ (staticcheck, the requirement and snippet checks) is a module of its
+# own and deliberately not in go.work, so it stays out of the test loops.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -11,23 +13,47 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 DEMO_ADDR ?= 127.0.0.1:8080
+# tools/go.mod pins staticcheck; `go tool -modfile` needs GOWORK=off.
+STATICCHECK = GOWORK=off $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
+TOOLS_RUN   = GOWORK=off $(GO) -C tools run
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 .PHONY: demo
-demo: ## run the demo API on $(DEMO_ADDR) and print curl lines to try
-	$(GO) run ./examples/demo -addr $(DEMO_ADDR)
+demo: ## run the demo API on $(DEMO_ADDR) and print curl lines to try (Ctrl-C stops it)
+	@mkdir -p bin
+	$(GO) build -o bin/demo ./examples/demo
+	exec ./bin/demo -addr $(DEMO_ADDR)
+
+# Modules whose tests need a server (PostgreSQL, Redis). `make test` leaves
+# them out and says so; `make test-stores` runs them against real servers.
+SERVER_MODULES := $(filter ./store/postgres ./store/redis,$(MODULES))
+LOCAL_MODULES  := $(filter-out $(SERVER_MODULES),$(MODULES))
+SESSIONGUARD_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+SESSIONGUARD_REDIS_URL    ?= redis://127.0.0.1:6379/0
+export SESSIONGUARD_POSTGRES_URL SESSIONGUARD_REDIS_URL
 
 .PHONY: test
-test: ## go test every module, in the workspace and again with GOWORK=off
-	@for m in $(MODULES); do echo "== test $$m"; (cd $$m && $(GO) test -count=1 ./...); done
-	@for m in $(MODULES); do echo "== test (GOWORK=off) $$m"; (cd $$m && GOWORK=off $(GO) test -count=1 ./...); done
+test: ## go test every module that needs no server (memory, SQLite), in the workspace and with GOWORK=off
+	@for m in $(LOCAL_MODULES); do echo "== test $$m"; (cd $$m && $(GO) test -count=1 ./...); done
+	@for m in $(LOCAL_MODULES); do echo "== test (GOWORK=off) $$m"; (cd $$m && GOWORK=off $(GO) test -count=1 ./...); done
+	@if [ -n "$(strip $(SERVER_MODULES))" ]; then echo "== not run by make test (they need PostgreSQL/Redis): $(SERVER_MODULES); run make test-stores"; fi
+
+.PHONY: test-stores
+test-stores: ## the PostgreSQL and Redis store suites against real servers (fails when a server is unreachable; make services starts them)
+	@for m in $(SERVER_MODULES); do echo "== test-stores $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 $(GO) test -count=1 ./...); done
+	@for m in $(SERVER_MODULES); do echo "== test-stores (GOWORK=off) $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 GOWORK=off $(GO) test -count=1 ./...); done
+	@for m in $(SERVER_MODULES); do echo "== test-stores (race) $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 $(GO) test -race -count=1 ./...); done
+
+.PHONY: services
+services: ## install (Debian packages) and start PostgreSQL and Redis on loopback when they are not running
+	bash .ci/services
 
 .PHONY: race
-race: ## go test -race every module
-	@for m in $(MODULES); do echo "== race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
+race: ## go test -race every module that needs no server (make test-stores covers the others)
+	@for m in $(LOCAL_MODULES); do echo "== race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
 
 .PHONY: vet
 vet: ## go vet every module
@@ -35,19 +61,36 @@ vet: ## go vet every module
 
 .PHONY: fmt
 fmt: ## gofmt -w every Go file
-	gofmt -w $(MODULES)
+	gofmt -w $(MODULES) tools
 
 .PHONY: fmt-check
 fmt-check: ## fail if gofmt would change a file
-	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $(MODULES) tools); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: lint
-lint: fmt-check vet ## gofmt check, go vet, and no toolchain lines in go.mod
-	@if grep -l '^toolchain' $$(for m in $(MODULES); do echo $$m/go.mod; done); then echo "toolchain lines are not allowed"; exit 1; fi
+lint: fmt-check vet staticcheck tools-test check-requirements check-snippets ## gofmt check, go vet, staticcheck, requirement and snippet checks, no toolchain lines in go.mod
+	@if grep -l '^toolchain' $$(for m in $(MODULES) tools; do echo $$m/go.mod; done); then echo "toolchain lines are not allowed"; exit 1; fi
+
+.PHONY: staticcheck
+staticcheck: ## staticcheck every module (the version pinned in tools/go.mod)
+	@rc=0; for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(STATICCHECK) ./...) || rc=1; done; exit $$rc
+
+.PHONY: tools-test
+tools-test: ## vet and test the tools/ module (the checks below)
+	cd tools && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
+
+.PHONY: check-requirements
+check-requirements: ## fail if modules require different versions of a dependency, or of the core (docs/releasing.md)
+	$(TOOLS_RUN) ./cmd/checkreqs -root $(CURDIR)
+
+.PHONY: check-snippets
+check-snippets: ## fail if a Go snippet of a README or doc.go is not in a compiled example (CONTRIBUTING.md)
+	$(TOOLS_RUN) ./cmd/snippets -root $(CURDIR)
 
 .PHONY: tidy-check
-tidy-check: ## go mod tidy every module, then fail if anything changed
+tidy-check: ## go mod tidy every module (tools/ too), then fail if anything changed
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
+	cd tools && GOWORK=off $(GO) mod tidy
 	git diff --exit-code -- '*go.mod' '*go.sum'
 
 .PHONY: bench
@@ -86,5 +129,9 @@ load: ## drive examples/conformance over loopback per framework: req/s, p50/p99 
 	$(GO) build -o bin/conformance ./examples/conformance
 	$(GO) run ./bench/cmd/load -server bin/conformance -duration $(LOAD_DURATION) -concurrency $(LOAD_CONCURRENCY) -rounds $(LOAD_ROUNDS)
 
+.PHONY: header-sizes
+header-sizes: ## every framework answers alike for request headers from 1 KiB to 1 MiB (examples/conformance)
+	cd examples/conformance && $(GO) test -count=1 -run TestHeaderSizesAgree .
+
 .PHONY: ci
-ci: lint test race ## what CI runs
+ci: services lint test test-stores race ## what CI runs

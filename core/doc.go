@@ -7,17 +7,23 @@
 //
 //	import sessionguard "github.com/sessionguard/sessionguard/core"
 //
-//	v, err := sessionguard.New(
-//		sessionguard.WithIssuer("https://auth.example.com",
-//			sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json")),
-//	)
-//	required, err := v.Required()                 // a *Guard
-//	s, err := required.Check(ctx, sessionguard.HTTPRequest{R: r})
-//	if err != nil {
-//		required.Render(err).Write(w)             // 401/403/400/503, JSON body
-//		return
+//	func protect(v *sessionguard.Verifier, next func(http.ResponseWriter, *sessionguard.Session)) (http.Handler, error) {
+//		guard, err := v.Required() // or v.Optional(...)
+//		if err != nil {
+//			return nil, err
+//		}
+//		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			s, err := guard.Check(r.Context(), sessionguard.HTTPRequest{R: r})
+//			if err != nil {
+//				guard.Render(err).Write(w) // the default response of the outcome
+//				return
+//			}
+//			next(w, s)
+//		}), nil
 //	}
-//	fmt.Println(s.Subject(), s.Source())
+//
+// The package example "Readme" runs this code with a static key set; in
+// production the key source is [RemoteJWKS] and the adapters do this for you.
 //
 // # Architecture
 //

@@ -64,9 +64,11 @@ var (
 	ErrClaimValidation        = errors.New("a claim validator failed")
 	ErrCrossOrigin            = errors.New("cookie token on an unsafe cross-origin request")
 	ErrDuplicateAuthorization = errors.New("more than one Authorization header field")
-	ErrKeySetNotLoaded        = errors.New("the issuer's key set has never been loaded")
 	ErrSessionRevoked         = errors.New("the token's session was revoked")
 	ErrMissingSessionID       = errors.New("token has no sid claim, so its revocation cannot be checked")
+	// ErrKeySetNotLoaded is also matched by the error of [Verifier.Ready]
+	// when its context ends before every key set has loaded.
+	ErrKeySetNotLoaded = errors.New("the issuer's key set has never been loaded")
 )
 
 // ClaimFailure names one failed application claim validator.

@@ -111,3 +111,79 @@ func ExampleClaims() {
 	// Output:
 	// acme [admin]
 }
+
+// The README's usage: run and protect are compiled here, and Example_readme
+// runs protect (run itself would listen on a port).
+var _ = run
+
+func run(ctx context.Context) error {
+	v, err := sessionguard.New(
+		sessionguard.WithIssuer("https://auth.example.com",
+			sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json")),
+		sessionguard.WithAudience("api.example.com"),
+	)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if err := v.Ready(ctx); err != nil { // optional: wait for the first key-set load
+		return err
+	}
+
+	h, err := protect(v, hello)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	return srv.ListenAndServe()
+}
+
+// protect is what an adapter does: build the request view, check, render.
+func protect(v *sessionguard.Verifier, next func(http.ResponseWriter, *sessionguard.Session)) (http.Handler, error) {
+	guard, err := v.Required() // or v.Optional(...)
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := guard.Check(r.Context(), sessionguard.HTTPRequest{R: r})
+		if err != nil {
+			guard.Render(err).Write(w) // the default response of the outcome
+			return
+		}
+		next(w, s)
+	}), nil
+}
+
+func hello(w http.ResponseWriter, s *sessionguard.Session) {
+	fmt.Fprintln(w, "hello", s.Subject(), "via", s.Source())
+}
+
+func Example_readme() {
+	key := sgtest.NewKey("ES256", "key-1")
+	v, err := sessionguard.New(
+		sessionguard.WithIssuer("https://auth.example.com", sessionguard.StaticJWKS(sgtest.JWKS(key))),
+		sessionguard.WithAudience("api.example.com"),
+	)
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+	h, err := protect(v, hello)
+	if err != nil {
+		panic(err)
+	}
+	claims := sgtest.Claims("https://auth.example.com", "user-7", time.Minute)
+	claims["aud"] = "api.example.com"
+	for _, auth := range []string{"Bearer " + key.Mint(claims), ""} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Print(w.Code, " ", w.Body.String())
+	}
+	// Output:
+	// 200 hello user-7 via header
+	// 401 {"error":"UNAUTHORISED","message":"A valid session is required."}
+}

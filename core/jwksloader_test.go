@@ -12,6 +12,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -439,9 +441,11 @@ func TestKeySetDiagnostics(t *testing.T) {
 			return sessionguard.RemoteJWKS("https://jwks.invalid/keys") // RFC 2606: never resolves
 		}, "DNS lookup failed"},
 		{"TLS", func(t *testing.T) *sessionguard.KeySource {
-			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = w.Write(sgtest.JWKS(sgtest.NewKey("ES256", "a")))
 			}))
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+			srv.StartTLS()
 			t.Cleanup(srv.Close)
 			return sessionguard.RemoteJWKS(srv.URL + "/jwks.json") // its certificate is not trusted
 		}, "TLS handshake failed"},
@@ -459,6 +463,18 @@ func TestKeySetDiagnostics(t *testing.T) {
 		{"parse error", func(t *testing.T) *sessionguard.KeySource {
 			return sessionguard.RemoteJWKS(served(t, func(s *sgtest.JWKSServer) { s.SetBody([]byte("<html>secret page</html>")) }))
 		}, "parse error: body is not a JWK Set"},
+		{"redirect loop", func(t *testing.T) *sessionguard.KeySource {
+			return sessionguard.RemoteJWKS(served(t, func(s *sgtest.JWKSServer) {
+				s.SetStatus(http.StatusFound)
+				s.SetHeader("Location", "/jwks.json")
+			}))
+		}, "too many redirects"},
+		{"redirect to plain http elsewhere", func(t *testing.T) *sessionguard.KeySource {
+			return sessionguard.RemoteJWKS(served(t, func(s *sgtest.JWKSServer) {
+				s.SetStatus(http.StatusFound)
+				s.SetHeader("Location", "http://example.com/jwks")
+			}))
+		}, "redirect to a plain-http URL refused"},
 		{"no usable key", func(t *testing.T) *sessionguard.KeySource {
 			return sessionguard.RemoteJWKS(served(t, func(s *sgtest.JWKSServer) { s.SetBody(jwksOf(oct)) }))
 		}, "no usable key in the JWK Set"},

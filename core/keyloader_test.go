@@ -1,9 +1,10 @@
 package sessionguard_test
 
-// Key loader tests (FromLoader in keysource.go, driven by refresher.go): an
-// application's own KeyLoader gets the scheduler of a remote JWKS — first
-// load in the background, refresh on an unknown kid, last good set kept on
-// failure, Ready, Close — and its keys are judged like those of a JWK Set.
+// Key loader tests (FromLoader in keysource.go, keyloader.go, scheduled by
+// refresher.go): an application's own KeyLoader gets the scheduler of a
+// remote JWKS — first load in the background, refresh on an unknown kid,
+// last good set kept on failure, Ready, Close — and its keys are judged like
+// those of a JWK Set.
 
 import (
 	"context"
@@ -113,11 +114,11 @@ func TestKeyLoaderUnavailableUntilFirstLoad(t *testing.T) {
 func TestKeyLoaderRefreshOnUnknownKid(t *testing.T) {
 	a, b := sgtest.NewKey("ES256", "a"), sgtest.NewKey("RS256", "b")
 	l := newFakeLoader(a)
-	clk := &fakeClock{}
-	v, g := newGuard(t, sessionguard.FromLoader(l), clk.option()) // default 30 s min interval
+	clk := sgtest.NewClock(time.Now())
+	v, g := newGuard(t, sessionguard.FromLoader(l), sessionguard.WithClock(clk.Now)) // default 30 s min interval
 	ready(t, v, 5*time.Second)
 	l.set(a, b)
-	clk.advance(sessionguard.DefaultMinRefreshInterval)
+	clk.Advance(sessionguard.DefaultMinRefreshInterval)
 	mustVerify(t, g, mint(b))
 	if n := l.calls.Load(); n != 2 {
 		t.Fatalf("LoadKeys called %d times, want 2", n)
@@ -162,11 +163,11 @@ func TestKeyLoaderFailedLoadKeepsLastGoodSet(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newFakeLoader(a)
-			clk := &fakeClock{}
-			v, g := newGuard(t, sessionguard.FromLoader(l), clk.option())
+			clk := sgtest.NewClock(time.Now())
+			v, g := newGuard(t, sessionguard.FromLoader(l), sessionguard.WithClock(clk.Now))
 			ready(t, v, 5*time.Second)
 			tc.breakIt(l)
-			clk.advance(sessionguard.DefaultMinRefreshInterval)
+			clk.Advance(sessionguard.DefaultMinRefreshInterval)
 			_, err := check(g, mintKid(a, "unknown"))
 			mustFail(t, err, sessionguard.ErrTryRefreshToken, sessionguard.ErrUnknownKey)
 			if n := l.calls.Load(); n != 2 {
@@ -207,8 +208,8 @@ func TestKeyLoaderReadyNamesTheFailure(t *testing.T) {
 func TestKeyLoaderClose(t *testing.T) {
 	a := sgtest.NewKey("ES256", "a")
 	l := newFakeLoader(a)
-	clk := &fakeClock{}
-	v, err := sessionguard.New(sessionguard.WithIssuer(ksIss, sessionguard.FromLoader(l)), quiet, clk.option())
+	clk := sgtest.NewClock(time.Now())
+	v, err := sessionguard.New(sessionguard.WithIssuer(ksIss, sessionguard.FromLoader(l)), quiet, sessionguard.WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +219,7 @@ func TestKeyLoaderClose(t *testing.T) {
 	l.mu.Lock()
 	l.gate = make(chan struct{})
 	l.mu.Unlock()
-	clk.advance(sessionguard.DefaultMinRefreshInterval)
+	clk.Advance(sessionguard.DefaultMinRefreshInterval)
 	go func() { _, _ = check(g, mintKid(a, "unknown")) }()
 	waitFor(t, 3*time.Second, "the hanging load", func() bool { return l.calls.Load() == 2 })
 	t0 := time.Now()
@@ -233,7 +234,7 @@ func TestKeyLoaderClose(t *testing.T) {
 	}
 	// The verifier keeps its keys; nothing loads after Close.
 	mustVerify(t, g, mint(a))
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	_, _ = check(g, mintKid(a, "unknown-2"))
 	if n := l.calls.Load(); n != 2 {
 		t.Fatalf("LoadKeys called after Close (%d calls)", n)

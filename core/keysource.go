@@ -19,13 +19,15 @@ const (
 )
 
 // KeySource supplies the keys that verify tokens. Build one with [RemoteJWKS],
-// [StaticJWKS], [PublicKeys] or [HMACSecret] and hand it to [WithIssuer] (keys
-// bound to one issuer: the recommended form) or [WithKeySource] (keys for
-// tokens of any issuer). Errors in a source surface from [New].
+// [FromLoader], [StaticJWKS], [PublicKeys] or [HMACSecret] and hand it to
+// [WithIssuer] (keys bound to one issuer: the recommended form) or
+// [WithKeySource] (keys for tokens of any issuer). Errors in a source surface
+// from [New].
 //
 // A KeySource is a description; each [Verifier] built from it keeps its own
-// keys and, for a remote source, its own fetcher. Passing the same *KeySource
-// to [WithIssuer] for several issuers shares one key set between them.
+// keys and, for a remote or loader source, its own background refresher
+// (docs/keysets.md). Passing the same *KeySource to [WithIssuer] for several
+// issuers shares one key set between them.
 type KeySource struct {
 	kind   sourceKind
 	url    string

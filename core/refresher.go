@@ -2,7 +2,6 @@ package sessionguard
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -57,14 +56,14 @@ type refresher struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu        sync.Mutex
-	cur       *flight
-	lastStart time.Time // start of the last load
-	due       time.Time // next periodic load
-	backoff   time.Duration
-	fails     int   // consecutive failed loads
-	lastErr   error // last failure; nil once a load succeeds
-	wake      chan struct{}
+	mu      sync.Mutex
+	cur     *flight
+	kidLast time.Time // start of the last load triggered by an unknown kid
+	due     time.Time // next periodic load
+	backoff time.Duration
+	fails   int   // consecutive failed loads
+	lastErr error // last failure; nil once a load succeeds
+	wake    chan struct{}
 
 	closed bool           // set by wait: start no more loads
 	wg     sync.WaitGroup // load goroutines; see wait
@@ -109,9 +108,12 @@ func (f *refresher) run(ctx context.Context) {
 }
 
 // start begins a load, or joins the one in flight. A load for an unknown
-// kid (forKid) is refused (nil) when the last load started less than the
-// minimum interval ago. Once ctx has ended (the verifier is closed) start
-// begins nothing and returns nil.
+// kid (forKid) is refused (nil) when the last such load started less than
+// the minimum interval ago. Periodic loads do not count against that budget:
+// an issuer that rotates and serves its set with no-store gets the new key
+// picked up by the first token that names it, not at the next periodic load.
+// Once ctx has ended (the verifier is closed) start begins nothing and
+// returns nil.
 func (f *refresher) start(ctx context.Context, forKid bool) *flight {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -121,11 +123,13 @@ func (f *refresher) start(ctx context.Context, forKid bool) *flight {
 	if f.closed || ctx.Err() != nil {
 		return nil
 	}
-	now := f.now()
-	if forKid && !f.lastStart.IsZero() && now.Sub(f.lastStart) < f.cfg.minInterval {
-		return nil
+	if forKid {
+		now := f.now()
+		if !f.kidLast.IsZero() && now.Sub(f.kidLast) < f.cfg.minInterval {
+			return nil
+		}
+		f.kidLast = now
 	}
-	f.lastStart = now
 	fl := &flight{done: make(chan struct{})}
 	f.cur = fl
 	f.wg.Add(1) // under mu: see wait
@@ -241,46 +245,11 @@ func (f *refresher) logFailure(ctx context.Context, err error, fails int, keepin
 	if !f.log.Enabled(ctx, level) {
 		return
 	}
-	reason := err.Error()
+	reason := "load failed" // every loader returns *loadError; never log foreign text
 	if le, ok := err.(*loadError); ok {
 		reason = le.source + ": " + le.class
 	}
 	f.log.LogAttrs(ctx, level, "sessionguard: key set load failed",
 		slog.String("source", f.src.describe()), slog.String("error", reason),
 		slog.Int("consecutive_failures", fails), slog.Bool("keeping_previous_keys", keeping))
-}
-
-// userLoader adapts an application's KeyLoader: its keys are judged like
-// those of a JWK Set.
-type userLoader struct {
-	l       KeyLoader
-	maxKeys int
-}
-
-func (u userLoader) describe() string { return fmt.Sprintf("key loader %T", u.l) }
-
-func (u userLoader) load(ctx context.Context) ([]*jose.Key, time.Duration, error) {
-	pks, maxAge, err := u.l.LoadKeys(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, 0, &loadError{source: "key loader", class: "timed out", cause: err}
-		}
-		return nil, 0, &loadError{source: "key loader", class: "failed", cause: err}
-	}
-	if len(pks) > u.maxKeys {
-		pks = pks[:u.maxKeys]
-	}
-	keys := make([]*jose.Key, 0, len(pks))
-	for _, pk := range pks {
-		if k, err := jose.FromPublic(pk.ID, pk.Algorithm, pk.Key); err == nil {
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
-		return nil, 0, &loadError{source: "key loader", class: "no usable key"}
-	}
-	if maxAge <= 0 {
-		maxAge = -1 // the source's refresh interval
-	}
-	return keys, maxAge, nil
 }

@@ -15,24 +15,11 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/core/sgtest"
 )
-
-// testClock is a clock moved by hand.
-type testClock struct{ ns atomic.Int64 }
-
-func newTestClock() *testClock {
-	c := &testClock{}
-	c.ns.Store(time.Now().UnixNano())
-	return c
-}
-
-func (c *testClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *testClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 func remoteRefresher(t *testing.T, v *Verifier) *refresher {
 	t.Helper()
@@ -104,10 +91,10 @@ func TestRefreshScheduleCacheControl(t *testing.T) {
 			if c.header != "" {
 				srv.SetHeader("Cache-Control", c.header)
 			}
-			clk := newTestClock()
+			clk := sgtest.NewClock(time.Now())
 			v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL(),
 				WithMinRefreshInterval(minI), WithRefreshInterval(defI), WithMaxRefreshInterval(maxI))),
-				WithClock(clk.now), WithLogger(quietLogger()))
+				WithClock(clk.Now), WithLogger(quietLogger()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,10 +102,10 @@ func TestRefreshScheduleCacheControl(t *testing.T) {
 			f := remoteRefresher(t, v)
 			waitFetches(t, f, 1)
 			due, _, _ := schedule(f)
-			if got := due.Sub(clk.now()); got != c.want {
+			if got := due.Sub(clk.Now()); got != c.want {
 				t.Fatalf("Cache-Control %q: next refresh in %v, want %v", c.header, got, c.want)
 			}
-			if got := due.Sub(clk.now()); got < minI || got > maxI {
+			if got := due.Sub(clk.Now()); got < minI || got > maxI {
 				t.Fatalf("next refresh in %v, outside [%v, %v]", got, minI, maxI)
 			}
 		})
@@ -130,9 +117,9 @@ func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
 	srv := sgtest.NewJWKSServer(k)
 	t.Cleanup(srv.Close)
 	srv.SetStatus(http.StatusServiceUnavailable)
-	clk := newTestClock()
+	clk := sgtest.NewClock(time.Now())
 	v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL(), WithMinRefreshInterval(50*time.Millisecond))),
-		WithClock(clk.now), WithLogger(quietLogger()))
+		WithClock(clk.Now), WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +132,7 @@ func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
 	for i, w := range want {
 		waitFetches(t, f, int64(i+1))
 		due, _, _ := schedule(f)
-		if got := due.Sub(clk.now()); got != w*time.Second {
+		if got := due.Sub(clk.Now()); got != w*time.Second {
 			t.Fatalf("after failure %d: retry in %v, want %v", i+1, got, w*time.Second)
 		}
 		if v.stores[0].current() != nil {
@@ -154,7 +141,7 @@ func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
 		if i == len(want)-1 {
 			srv.SetStatus(http.StatusOK) // the next retry succeeds
 		}
-		clk.advance(w * time.Second)
+		clk.Advance(w * time.Second)
 		f.wake <- struct{}{} // re-evaluate the timer against the moved clock
 	}
 	waitFetches(t, f, int64(len(want)+1))
@@ -164,7 +151,7 @@ func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
 		t.Fatalf("not ready after the server recovered: %v", err)
 	}
 	due, backoff, _ := schedule(f)
-	if got := due.Sub(clk.now()); got != DefaultRefreshInterval {
+	if got := due.Sub(clk.Now()); got != DefaultRefreshInterval {
 		t.Fatalf("after load: next refresh in %v, want %v", got, DefaultRefreshInterval)
 	}
 	if backoff != firstFetchBackoff {
@@ -174,11 +161,11 @@ func TestRefreshScheduleFirstFetchBackoff(t *testing.T) {
 	// A failure once loaded keeps the set and retries at the min interval.
 	srv.SetStatus(http.StatusInternalServerError)
 	n := f.loads.Load()
-	clk.advance(DefaultRefreshInterval)
+	clk.Advance(DefaultRefreshInterval)
 	f.wake <- struct{}{}
 	waitFetches(t, f, n+1)
 	due, _, _ = schedule(f)
-	if got := due.Sub(clk.now()); got != 50*time.Millisecond {
+	if got := due.Sub(clk.Now()); got != 50*time.Millisecond {
 		t.Fatalf("after a failed refresh: retry in %v, want the min interval", got)
 	}
 	if v.stores[0].current() == nil {
@@ -304,15 +291,15 @@ func TestLoadFailureLogging(t *testing.T) {
 	u := strings.Replace(srv.URL(), "http://", "http://user:hunter2@", 1) + "?access_token=tok-secret"
 	var buf syncBuffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clk := newTestClock()
-	v, err := New(WithIssuer("iss", RemoteJWKS(u)), WithClock(clk.now), WithLogger(log))
+	clk := sgtest.NewClock(time.Now())
+	v, err := New(WithIssuer("iss", RemoteJWKS(u)), WithClock(clk.Now), WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = v.Close() })
 	f := remoteRefresher(t, v)
 	waitFetches(t, f, 1)
-	clk.advance(firstFetchBackoff)
+	clk.Advance(firstFetchBackoff)
 	f.wake <- struct{}{}
 	waitFetches(t, f, 2)
 
@@ -364,19 +351,56 @@ func TestRefreshScheduleKeyLoader(t *testing.T) {
 	for _, c := range []struct{ age, want time.Duration }{
 		{0, defI}, {-time.Second, defI}, {time.Second, minI}, {2 * time.Minute, 2 * time.Minute}, {48 * time.Hour, maxI},
 	} {
-		clk := newTestClock()
+		clk := sgtest.NewClock(time.Now())
 		v, err := New(WithIssuer("iss", FromLoader(ageLoader{k, c.age},
 			WithMinRefreshInterval(minI), WithRefreshInterval(defI), WithMaxRefreshInterval(maxI))),
-			WithClock(clk.now), WithLogger(quietLogger()))
+			WithClock(clk.Now), WithLogger(quietLogger()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		f := remoteRefresher(t, v)
 		waitFetches(t, f, 1)
 		due, _, _ := schedule(f)
-		if got := due.Sub(clk.now()); got != c.want {
+		if got := due.Sub(clk.Now()); got != c.want {
 			t.Errorf("max age %v: next load in %v, want %v", c.age, got, c.want)
 		}
 		_ = v.Close()
+	}
+}
+
+func TestUnknownKidBudgetIgnoresPeriodicLoads(t *testing.T) {
+	// With no-store the periodic load runs every min interval. One has just
+	// run when the issuer rotates: the first token of the new key must
+	// still get its refresh (it used to wait for the next periodic load).
+	a, b := sgtest.NewKey("ES256", "a"), sgtest.NewKey("ES256", "b")
+	srv := sgtest.NewJWKSServer(a)
+	t.Cleanup(srv.Close)
+	srv.SetHeader("Cache-Control", "no-store")
+	clk := sgtest.NewClock(time.Now())
+	v, err := New(WithIssuer("iss", RemoteJWKS(srv.URL())), WithClock(clk.Now), WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	f := remoteRefresher(t, v)
+	waitFetches(t, f, 1)
+	for i := range 3 { // periodic loads, each at the min interval
+		due, _, _ := schedule(f)
+		if got := due.Sub(clk.Now()); got != DefaultMinRefreshInterval {
+			t.Fatalf("no-store: next load in %v, want the min interval", got)
+		}
+		clk.Advance(DefaultMinRefreshInterval)
+		f.wake <- struct{}{}
+		waitFetches(t, f, int64(i+2))
+	}
+	srv.SetKeys(a, b)
+	g, _ := v.Required()
+	tok := b.Mint(sgtest.Claims("iss", "u1", time.Hour))
+	s, err := g.Check(context.Background(), MapRequest{Header: http.Header{"Authorization": {"Bearer " + tok}}})
+	if err != nil || s == nil {
+		t.Fatalf("the new key's token right after a periodic load: %v", err)
+	}
+	if n := f.loads.Load(); n != 5 {
+		t.Fatalf("%d loads, want 5 (1 first, 3 periodic, 1 for the unknown kid)", n)
 	}
 }

@@ -341,12 +341,12 @@ func TestKeySetUnknownKidFlood(t *testing.T) {
 		a := sgtest.NewKey("ES256", "a")
 		srv := sgtest.NewJWKSServer(a)
 		t.Cleanup(srv.Close)
-		clk := &fakeClock{}
-		v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL()), clk.option()) // default 30 s min interval
+		clk := sgtest.NewClock(time.Now())
+		v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL()), sessionguard.WithClock(clk.Now)) // default 30 s min interval
 		ready(t, v, 5*time.Second)
 		// The set is stale enough for one unknown-kid refresh; a slow server
 		// makes the 200 requests pile up on the same fetch.
-		clk.advance(sessionguard.DefaultMinRefreshInterval + time.Second)
+		clk.Advance(sessionguard.DefaultMinRefreshInterval + time.Second)
 		srv.SetDelay(150 * time.Millisecond)
 		before := srv.Fetches()
 		flood(t, g, a)
@@ -499,4 +499,40 @@ func TestKeySetClose(t *testing.T) {
 			return runtime.NumGoroutine() <= base
 		})
 	})
+}
+
+func TestKeySetRotationNoStore(t *testing.T) {
+	// An issuer that signs with its new key at once and serves its set with
+	// Cache-Control: no-store. The first token of the new key must verify at
+	// once: the periodic loads (every min interval here) must not use up the
+	// budget of the unknown-kid refresh. The budget itself still holds: one
+	// unknown-kid refresh per min interval.
+	a, b, c := sgtest.NewKey("ES256", "a"), sgtest.NewKey("ES256", "b"), sgtest.NewKey("ES256", "c")
+	srv := sgtest.NewJWKSServer(a)
+	t.Cleanup(srv.Close)
+	srv.SetHeader("Cache-Control", "no-store")
+	clk := sgtest.NewClock(time.Now())
+	v, g := newGuard(t, sessionguard.RemoteJWKS(srv.URL()), sessionguard.WithClock(clk.Now)) // default 30 s min interval
+	ready(t, v, 5*time.Second)
+	mustVerify(t, g, mint(a))
+
+	srv.SetKeys(a, b)
+	before := srv.Fetches()
+	t0 := time.Now()
+	mustVerify(t, g, mint(b))
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Fatalf("the first token of the new key took %v", d)
+	}
+	if got := srv.Fetches() - before; got != 1 {
+		t.Fatalf("kid b caused %d fetches, want 1", got)
+	}
+	srv.SetKeys(a, b, c)
+	_, err := check(g, mint(c))
+	mustFail(t, err, sessionguard.ErrTryRefreshToken, sessionguard.ErrUnknownKey)
+	if got := srv.Fetches() - before; got != 1 {
+		t.Fatalf("a second unknown kid within the min interval fetched (%d fetches)", got)
+	}
+	clk.Advance(sessionguard.DefaultMinRefreshInterval)
+	mustVerify(t, g, mint(c))
+	mustVerify(t, g, mint(a))
 }

@@ -1,17 +1,33 @@
 // Package sessionecho verifies sessionguard session tokens in Echo
 // (github.com/labstack/echo/v4).
 //
-//	v, err := sessionguard.New(sessionguard.WithIssuer(
-//		"https://auth.example.com",
-//		sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json"),
-//	))
-//	requireSession, err := sessionecho.Required(v)
-//	e.GET("/me", meHandler, requireSession) // or e.Group("/api", requireSession)
+//	func newServer(v *sessionguard.Verifier) (*echo.Echo, error) {
+//		requireSession, err := sessionecho.Required(v)
+//		if err != nil {
+//			return nil, err
+//		}
+//		optionalSession, err := sessionecho.Optional(v)
+//		if err != nil {
+//			return nil, err
+//		}
 //
-//	func meHandler(c echo.Context) error {
-//		s, _ := sessionecho.FromContext(c) // or sessionguard.FromContext(c.Request().Context())
-//		return c.String(http.StatusOK, s.Subject())
+//		e := echo.New()
+//		e.GET("/me", me, requireSession)       // one route
+//		api := e.Group("/api", requireSession) // or a group (see the notes below)
+//		api.GET("/orders", me)
+//		e.GET("/feed", me, optionalSession)
+//		return e, nil
 //	}
+//
+//	func me(c echo.Context) error {
+//		s, ok := sessionecho.FromContext(c)
+//		if !ok {
+//			return c.JSON(http.StatusOK, map[string]any{"sub": nil}) // only on optional or skipped routes
+//		}
+//		return c.JSON(http.StatusOK, map[string]string{"sub": s.Subject(), "source": s.Source().String()})
+//	}
+//
+// (The package example "Readme" runs this code.)
 //
 // [Required] answers requests without a usable session with the core's
 // default response (401/403/400/503 and a JSON body, identical in every

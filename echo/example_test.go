@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -92,7 +93,7 @@ func Example_errorHandler() {
 	e := echo.New()
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		var se *sessionguard.Error
-		if errors.As(err, &se) {
+		if errors.As(err, &se) { // e.g. count refusals per code in your metrics
 			fmt.Println("refused:", se.Code, errors.Is(err, sessionguard.ErrTokenExpired))
 		}
 		if c.Response().Committed {
@@ -139,4 +140,81 @@ func ExampleWithSkipper() {
 	// Output:
 	// /healthz 200
 	// /me 401
+}
+
+// The README's usage: run and newServer are compiled here, and
+// Example_readme runs newServer (run itself would listen on a port).
+var _ = run
+
+func run() error {
+	v, err := sessionguard.New(sessionguard.WithIssuer(
+		"https://auth.example.com",
+		sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json"),
+	))
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+
+	e, err := newServer(v)
+	if err != nil {
+		return err
+	}
+	return e.Start("127.0.0.1:8080")
+}
+
+func newServer(v *sessionguard.Verifier) (*echo.Echo, error) {
+	requireSession, err := sessionecho.Required(v)
+	if err != nil {
+		return nil, err
+	}
+	optionalSession, err := sessionecho.Optional(v)
+	if err != nil {
+		return nil, err
+	}
+
+	e := echo.New()
+	e.GET("/me", me, requireSession)       // one route
+	api := e.Group("/api", requireSession) // or a group (see the notes below)
+	api.GET("/orders", me)
+	e.GET("/feed", me, optionalSession)
+	return e, nil
+}
+
+func me(c echo.Context) error {
+	s, ok := sessionecho.FromContext(c)
+	if !ok {
+		return c.JSON(http.StatusOK, map[string]any{"sub": nil}) // only on optional or skipped routes
+	}
+	return c.JSON(http.StatusOK, map[string]string{"sub": s.Subject(), "source": s.Source().String()})
+}
+
+func Example_readme() {
+	key := sgtest.NewKey("ES256", "key-1")
+	v, err := sessionguard.New(sessionguard.WithIssuer("https://auth.example.com",
+		sessionguard.StaticJWKS(sgtest.JWKS(key))))
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+	e, err := newServer(v)
+	if err != nil {
+		panic(err)
+	}
+	token := key.Mint(sgtest.Claims("https://auth.example.com", "user-42", 5*time.Minute))
+	for _, tc := range []struct{ path, auth string }{
+		{"/me", "Bearer " + token}, {"/api/orders", ""}, {"/feed", ""},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		fmt.Println(tc.path, rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// /me 200 {"source":"header","sub":"user-42"}
+	// /api/orders 401 {"error":"UNAUTHORISED","message":"A valid session is required."}
+	// /feed 200 {"sub":null}
 }

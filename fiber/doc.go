@@ -1,17 +1,34 @@
 // Package sessionfiber verifies sessionguard session tokens in Fiber v2
 // (github.com/gofiber/fiber/v2).
 //
-//	v, err := sessionguard.New(sessionguard.WithIssuer(
-//		"https://auth.example.com",
-//		sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json"),
-//	))
-//	requireSession, err := sessionfiber.Required(v)
+//	func newApp(v *sessionguard.Verifier) (*fiber.App, error) {
+//		requireSession, err := sessionfiber.Required(v)
+//		if err != nil {
+//			return nil, err
+//		}
+//		optionalSession, err := sessionfiber.Optional(v)
+//		if err != nil {
+//			return nil, err
+//		}
 //
-//	app := fiber.New(fiber.Config{ReadBufferSize: 16 << 10}) // see below
-//	app.Get("/me", requireSession, func(c *fiber.Ctx) error {
-//		s, _ := sessionfiber.FromContext(c) // or sessionguard.FromContext(c.UserContext())
-//		return c.SendString(s.Subject())
-//	})
+//		// 16 KiB: room for an 8 KiB token in a header and a cookie (see below).
+//		app := fiber.New(fiber.Config{ReadBufferSize: 16 << 10})
+//		app.Get("/me", requireSession, me)       // one route
+//		api := app.Group("/api", requireSession) // or a group (see the notes below)
+//		api.Get("/orders", me)
+//		app.Get("/feed", optionalSession, me)
+//		return app, nil
+//	}
+//
+//	func me(c *fiber.Ctx) error {
+//		s, ok := sessionfiber.FromContext(c)
+//		if !ok {
+//			return c.JSON(fiber.Map{"sub": nil}) // only on optional or skipped routes
+//		}
+//		return c.JSON(fiber.Map{"sub": s.Subject(), "source": s.Source().String()})
+//	}
+//
+// (The package example "Readme" runs this code.)
 //
 // [Required] answers requests without a usable session with the core's
 // default response (401/403/400/503 and a JSON body, identical in every

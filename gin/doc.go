@@ -1,15 +1,34 @@
 // Package sessiongin verifies sessionguard session tokens in Gin
 // (github.com/gin-gonic/gin).
 //
-//	v, err := sessionguard.New(sessionguard.WithIssuer(
-//		"https://auth.example.com",
-//		sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json"),
-//	))
-//	requireSession, err := sessiongin.Required(v)
-//	r.GET("/me", requireSession, func(c *gin.Context) {
-//		s, _ := sessiongin.FromContext(c) // or sessionguard.FromContext(c.Request.Context())
-//		c.String(http.StatusOK, s.Subject())
-//	})
+//	func newRouter(v *sessionguard.Verifier) (*gin.Engine, error) {
+//		requireSession, err := sessiongin.Required(v)
+//		if err != nil {
+//			return nil, err
+//		}
+//		optionalSession, err := sessiongin.Optional(v)
+//		if err != nil {
+//			return nil, err
+//		}
+//
+//		r := gin.New()
+//		r.GET("/me", requireSession, me)       // one route
+//		api := r.Group("/api", requireSession) // or a group
+//		api.GET("/orders", me)
+//		r.GET("/feed", optionalSession, me)
+//		return r, nil
+//	}
+//
+//	func me(c *gin.Context) {
+//		s, ok := sessiongin.FromContext(c)
+//		if !ok {
+//			c.JSON(http.StatusOK, gin.H{"sub": nil}) // only on optional or skipped routes
+//			return
+//		}
+//		c.JSON(http.StatusOK, gin.H{"sub": s.Subject(), "source": s.Source().String()})
+//	}
+//
+// (The package example "Readme" runs this code.)
 //
 // [Required] answers requests without a usable session with the core's
 // default response (401/403/400/503 and a JSON body, identical in every

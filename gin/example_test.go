@@ -94,7 +94,7 @@ func ExampleMiddleware_logging() {
 		c.Next()
 		for _, e := range c.Errors.ByType(gin.ErrorTypePrivate) {
 			var se *sessionguard.Error
-			if errors.As(e, &se) {
+			if errors.As(e, &se) { // *gin.Error unwraps to it
 				fmt.Println("refused:", se.Code, "-", se.Reason)
 			}
 		}
@@ -133,4 +133,82 @@ func ExampleFromContext() {
 	r.ServeHTTP(rec, req)
 	fmt.Println(rec.Body.String())
 	// Output: orders of user-7
+}
+
+// The README's usage: run and newRouter are compiled here, and
+// Example_readme runs newRouter (run itself would listen on a port).
+var _ = run
+
+func run() error {
+	v, err := sessionguard.New(sessionguard.WithIssuer(
+		"https://auth.example.com",
+		sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json"),
+	))
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+
+	r, err := newRouter(v)
+	if err != nil {
+		return err
+	}
+	return r.Run("127.0.0.1:8080")
+}
+
+func newRouter(v *sessionguard.Verifier) (*gin.Engine, error) {
+	requireSession, err := sessiongin.Required(v)
+	if err != nil {
+		return nil, err
+	}
+	optionalSession, err := sessiongin.Optional(v)
+	if err != nil {
+		return nil, err
+	}
+
+	r := gin.New()
+	r.GET("/me", requireSession, me)       // one route
+	api := r.Group("/api", requireSession) // or a group
+	api.GET("/orders", me)
+	r.GET("/feed", optionalSession, me)
+	return r, nil
+}
+
+func me(c *gin.Context) {
+	s, ok := sessiongin.FromContext(c)
+	if !ok {
+		c.JSON(http.StatusOK, gin.H{"sub": nil}) // only on optional or skipped routes
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"sub": s.Subject(), "source": s.Source().String()})
+}
+
+func Example_readme() {
+	key := sgtest.NewKey("ES256", "key-1")
+	v, err := sessionguard.New(sessionguard.WithIssuer("https://auth.example.com",
+		sessionguard.StaticJWKS(sgtest.JWKS(key))))
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+	r, err := newRouter(v)
+	if err != nil {
+		panic(err)
+	}
+	token := key.Mint(sgtest.Claims("https://auth.example.com", "user-42", 5*time.Minute))
+	for _, tc := range []struct{ path, auth string }{
+		{"/me", "Bearer " + token}, {"/api/orders", ""}, {"/feed", ""},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		fmt.Println(tc.path, rec.Code, rec.Body.String())
+	}
+	// Output:
+	// /me 200 {"source":"header","sub":"user-42"}
+	// /api/orders 401 {"error":"UNAUTHORISED","message":"A valid session is required."}
+	// /feed 200 {"sub":null}
 }

@@ -1,17 +1,37 @@
 // Package sessionhttp verifies sessionguard session tokens in plain net/http
 // (and in routers built on it: chi, gorilla/mux, http.ServeMux).
 //
-//	v, err := sessionguard.New(sessionguard.WithIssuer(
-//		"https://auth.example.com",
-//		sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json"),
-//	))
-//	requireSession, err := sessionhttp.Required(v)
-//	mux.Handle("/me", requireSession(meHandler))
+//	func newMux(v *sessionguard.Verifier) (*http.ServeMux, error) {
+//		required, err := sessionhttp.Required(v)
+//		if err != nil {
+//			return nil, err
+//		}
+//		optional, err := sessionhttp.Optional(v, sessionguard.WithTransfer(sessionguard.TransferCookie))
+//		if err != nil {
+//			return nil, err
+//		}
+//		admin, err := sessionhttp.Required(v, sessionguard.WithClaims(sessionguard.Includes("roles", "admin")))
+//		if err != nil {
+//			return nil, err
+//		}
 //
-//	func meHandler(w http.ResponseWriter, r *http.Request) {
-//		s, _ := sessionhttp.FromRequest(r) // or sessionguard.FromContext(r.Context())
-//		fmt.Fprintln(w, s.Subject())
+//		mux := http.NewServeMux()
+//		mux.Handle("/me", required(http.HandlerFunc(me)))   // Required returns a func(http.Handler) http.Handler
+//		mux.Handle("/feed", optional(http.HandlerFunc(me))) // cookie only, anonymous allowed
+//		mux.Handle("/admin/", admin(http.HandlerFunc(me)))  // roles must include "admin"
+//		return mux, nil
 //	}
+//
+//	func me(w http.ResponseWriter, r *http.Request) {
+//		s, ok := sessionhttp.FromRequest(r) // same as sessionguard.FromContext(r.Context())
+//		if !ok {
+//			fmt.Fprintln(w, "anonymous") // only on optional routes
+//			return
+//		}
+//		fmt.Fprintln(w, s.Subject(), s.Source())
+//	}
+//
+// (The package example "Readme" runs this code.)
 //
 // [Required] answers requests without a usable session with the core's
 // default response (401/403/400/503 and a JSON body, identical in every

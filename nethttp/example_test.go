@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	sessionguard "github.com/sessionguard/sessionguard/core"
@@ -74,4 +75,103 @@ func ExampleOptional() {
 	// Output:
 	// 200 anonymous
 	// 401 {"error":"TRY_REFRESH_TOKEN","message":"The session token is expired or invalid; refresh the session and retry."}
+}
+
+// The README's usage: run and newMux are compiled here, and Example_readme
+// runs newMux (run itself would listen on a port).
+var _ = run
+
+func run() error {
+	v, err := sessionguard.New(
+		sessionguard.WithIssuer("https://auth.example.com",
+			sessionguard.RemoteJWKS("https://auth.example.com/.well-known/jwks.json")),
+		sessionguard.WithAudience("api.example.com"),     // optional
+		sessionguard.WithRefreshMarker("refresh_marker"), // optional
+	)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+
+	mux, err := newMux(v)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	return srv.ListenAndServe()
+}
+
+func newMux(v *sessionguard.Verifier) (*http.ServeMux, error) {
+	required, err := sessionhttp.Required(v)
+	if err != nil {
+		return nil, err
+	}
+	optional, err := sessionhttp.Optional(v, sessionguard.WithTransfer(sessionguard.TransferCookie))
+	if err != nil {
+		return nil, err
+	}
+	admin, err := sessionhttp.Required(v, sessionguard.WithClaims(sessionguard.Includes("roles", "admin")))
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/me", required(http.HandlerFunc(me)))   // Required returns a func(http.Handler) http.Handler
+	mux.Handle("/feed", optional(http.HandlerFunc(me))) // cookie only, anonymous allowed
+	mux.Handle("/admin/", admin(http.HandlerFunc(me)))  // roles must include "admin"
+	return mux, nil
+}
+
+func me(w http.ResponseWriter, r *http.Request) {
+	s, ok := sessionhttp.FromRequest(r) // same as sessionguard.FromContext(r.Context())
+	if !ok {
+		fmt.Fprintln(w, "anonymous") // only on optional routes
+		return
+	}
+	fmt.Fprintln(w, s.Subject(), s.Source())
+}
+
+func Example_readme() {
+	key := sgtest.NewKey("ES256", "key-1")
+	v, err := sessionguard.New(
+		sessionguard.WithIssuer("https://auth.example.com", sessionguard.StaticJWKS(sgtest.JWKS(key))),
+		sessionguard.WithAudience("api.example.com"),
+		sessionguard.WithRefreshMarker("refresh_marker"),
+	)
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+	mux, err := newMux(v)
+	if err != nil {
+		panic(err)
+	}
+	claims := sgtest.Claims("https://auth.example.com", "user-42", 5*time.Minute)
+	claims["aud"] = "api.example.com"
+	token := key.Mint(claims)
+
+	for _, tc := range []struct{ path, header, cookie string }{
+		{"/me", "Bearer " + token, ""},
+		{"/me", "", ""},
+		{"/feed", "", ""},
+		{"/feed", "", token},
+		{"/admin/", "Bearer " + token, ""},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		if tc.header != "" {
+			req.Header.Set("Authorization", tc.header)
+		}
+		if tc.cookie != "" {
+			req.AddCookie(&http.Cookie{Name: "access_token", Value: tc.cookie})
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		fmt.Println(tc.path, rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// /me 200 user-42 header
+	// /me 401 {"error":"UNAUTHORISED","message":"A valid session is required."}
+	// /feed 200 anonymous
+	// /feed 200 user-42 cookie
+	// /admin/ 403 {"error":"INVALID_CLAIMS","message":"The session lacks a required claim.","claims":[{"id":"roles","reason":"claim is missing"}]}
 }

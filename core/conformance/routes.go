@@ -1,10 +1,12 @@
 // Package conformance is the one behaviour suite every sessionguard adapter
 // runs. It holds the route table of the conformance server, the success body
 // format, and [Run], which drives a table of requests (every row of
-// semantics.md §4, every row of seed 004's table with a valid and an expired
-// token, foreign headers, refresh marker, claims, cross-origin protection,
-// duplicate headers and cookies, OPTIONS, and the exact wire format of §5)
-// through a real HTTP listener served by the adapter under test.
+// docs/semantics.md §4, every row of its header-then-cookie decision table
+// with a valid and an expired token, foreign headers, refresh marker, claims,
+// cross-origin protection, duplicate headers and cookies, OPTIONS, and the
+// exact wire format of §5) through a real HTTP listener served by the
+// adapter under test. The table is split by section, one cases_*.go file
+// each (see cases.go); a new rule goes into the file of its section.
 //
 // An adapter's test supplies a [Factory] that mounts [Routes] on its
 // framework and starts a server; a case that passes on one adapter and fails

@@ -13,9 +13,9 @@ import (
 	"github.com/sessionguard/sessionguard/core/conformance"
 )
 
-// startInProcess runs the server in this process (run with the flags) and
+// startLifecycle runs the server in this process (run with the flags) and
 // returns its base URL; it is stopped, and must exit 0, at cleanup.
-func startInProcess(framework string) conformance.StartFunc {
+func startLifecycle(framework string) conformance.StartFunc {
 	return func(t testing.TB, flags ...string) string {
 		t.Helper()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -65,7 +65,7 @@ func TestLifecycle(t *testing.T) {
 	transcripts := map[string]conformance.Transcript{}
 	for _, fw := range frameworks {
 		t.Run(fw, func(t *testing.T) {
-			transcripts[fw] = conformance.RunLifecycle(t, startInProcess(fw))
+			transcripts[fw] = conformance.RunLifecycle(t, startLifecycle(fw))
 		})
 	}
 	for _, fw := range frameworks[1:] {

@@ -32,6 +32,12 @@ import (
 // maxHeaderBytes is what every framework is configured to accept.
 const maxHeaderBytes = 64 << 10
 
+// maxHeaderBlock is the largest request header block (request line, fields
+// and the blank line) every framework serves: net/http reads up to
+// MaxHeaderBytes plus 4096 bytes of slack, and Fiber's read buffer is set to
+// the same size, so that both refuse at the same byte.
+const maxHeaderBlock = maxHeaderBytes + 4096
+
 // server is what each framework's mount returns.
 type server interface {
 	Serve(ln net.Listener) error

@@ -2,18 +2,21 @@
 // development issuer, so that you can try every outcome with curl:
 //
 //	go run ./examples/demo            # listens on 127.0.0.1:8080
+//	make demo                         # the same, built to bin/demo and exec'd
 //
 // It prints ready-to-run curl lines (a valid token in the header, the same
 // token in a cookie, an expired token, a cross-site POST ...). The issuer's
 // key set is served at /.well-known/jwks.json on the same server and the
 // verifier fetches it like any remote JWKS. Development only: the signing
 // key lives in memory and /dev/token mints tokens for anyone.
+//
+// SIGINT (Ctrl-C) or SIGTERM shuts the server down gracefully (requests in
+// flight get up to 5 s) and the demo exits 0.
 package main
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,19 +69,34 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 
 	readyCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := v.Ready(readyCtx); err != nil {
-		return errors.New("the JWKS did not load")
+		if ctx.Err() != nil { // interrupted while starting: not a failure
+			return shutdown(srv)
+		}
+		_ = shutdown(srv)
+		return fmt.Errorf("the JWKS did not load: %w", err)
 	}
 	printHelp(out, base, key, issuer)
 
-	<-ctx.Done()
-	shutdown, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel2()
-	return srv.Shutdown(shutdown)
+	select {
+	case <-ctx.Done():
+		return shutdown(srv)
+	case err := <-served: // the listener failed under us
+		return err
+	}
+}
+
+// shutdown stops accepting connections and waits up to 5 s for requests in
+// flight, so that Ctrl-C or SIGTERM ends the demo promptly and cleanly.
+func shutdown(srv *http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(ctx)
 }
 
 func routes(v *sessionguard.Verifier, key *sgtest.Key, issuer string) (*http.ServeMux, error) {
