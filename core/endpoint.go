@@ -103,9 +103,25 @@ func (h HTTPRequest) ReadBody(max int) ([]byte, error) {
 // AddTo adds the response's header fields to h without replacing fields h
 // already has: this is how an application's own handler (a login handler
 // that writes its own body) attaches the Set-Cookie and token headers of a
-// created session. Values are copied.
+// created session. Content-Type and Content-Length are left out: they
+// describe the response's own body, and the handler writes another. Values
+// are copied.
 func (r Response) AddTo(h http.Header) {
-	for _, f := range r.Fields() {
+	for _, f := range r.AttachFields() {
 		h[f.Name] = append(h[f.Name], f.Value)
 	}
+}
+
+// AttachFields are the header fields [Response.AddTo] attaches: every field
+// but Content-Type and Content-Length, in [Response.Fields] order. Adapters
+// whose framework has no http.Header (Fiber) add these one by one.
+func (r Response) AttachFields() []HeaderField {
+	all := r.Fields()
+	out := make([]HeaderField, 0, len(all))
+	for _, f := range all {
+		if f.Name != "Content-Type" && f.Name != "Content-Length" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

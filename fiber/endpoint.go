@@ -21,8 +21,11 @@ func Handler(e sessionguard.Endpoint) fiber.Handler {
 // Cache-Control) to c's response, for a handler that answers with its own
 // status and body (a login handler). Call it before writing the body.
 func Attach(c *fiber.Ctx, resp sessionguard.Response) {
+	// fasthttp keeps each added Set-Cookie value as written (several with
+	// one name included), so the lines arrive byte for byte as the core
+	// rendered them.
 	h := &c.Response().Header
-	for _, f := range resp.Fields() {
+	for _, f := range resp.AttachFields() {
 		h.Add(f.Name, f.Value)
 	}
 }
@@ -33,9 +36,10 @@ func (r request) ClientAddr() string { return r.c.Context().RemoteAddr().String(
 
 // ReadBody implements sessionguard.BodyReader over the body Fiber already
 // read (bounded by its BodyLimit); the bytes are copied because fasthttp
-// reuses them.
+// reuses them. The raw body is used, as net/http sees it: Fiber's c.Body()
+// would decode a Content-Encoding, which no other framework does.
 func (r request) ReadBody(max int) ([]byte, error) {
-	b := r.c.Body()
+	b := r.c.Request().Body()
 	if len(b) > max {
 		return nil, sessionguard.ErrBodyTooLarge
 	}
