@@ -85,8 +85,8 @@ func TestCrossOriginAllowed(t *testing.T) {
 		return sessionguard.MapRequest{RequestMethod: method, RequestHost: "api.example", Header: h}
 	}
 	for _, tc := range []struct {
-		name    string
-		r       sessionguard.Request
+		name       string
+		r          sessionguard.Request
 		v, offWant bool
 	}{
 		{"get cross-site", req("GET", map[string][]string{"Sec-Fetch-Site": {"cross-site"}}), true, true},
