@@ -38,19 +38,19 @@ func newHTTPIssuer(t *testing.T, st sessionissuer.Store, log *slog.Logger, vopts
 func TestMountOptionsRefused(t *testing.T) {
 	iss, v := newHTTPIssuer(t, sessionissuer.NewMemoryStore(), nil)
 	for name, opts := range map[string][]sessionissuer.HTTPOption{
-		"base without slash":     {sessionissuer.WithBasePath("auth")},
-		"base trailing slash":    {sessionissuer.WithBasePath("/auth/")},
-		"base root":              {sessionissuer.WithBasePath("/")},
-		"base with semicolon":    {sessionissuer.WithBasePath("/a;b")},
-		"base with space":        {sessionissuer.WithBasePath("/a b")},
-		"unknown transfer":       {sessionissuer.WithHTTPTransfer(sessionguard.Transfer(9))},
-		"domain with semicolon":  {sessionissuer.WithCookieDomain("a.example; Path=/")},
-		"empty domain":           {sessionissuer.WithCookieDomain("")},
-		"unknown samesite":       {sessionissuer.WithSameSite(http.SameSite(42))},
-		"unknown prefix":         {sessionissuer.WithCookiePrefix(9)},
-		"prefix and insecure":    {sessionissuer.WithCookiePrefix(sessionissuer.PrefixSecure), sessionissuer.WithInsecureCookies()},
-		"samesite none insecure": {sessionissuer.WithSameSite(http.SameSiteNoneMode), sessionissuer.WithInsecureCookies()},
-		"host prefix and domain": {sessionissuer.WithCookiePrefix(sessionissuer.PrefixHost), sessionissuer.WithCookieDomain("a.example")},
+		"base without slash":                {sessionissuer.WithBasePath("auth")},
+		"base trailing slash":               {sessionissuer.WithBasePath("/auth/")},
+		"base root":                         {sessionissuer.WithBasePath("/")},
+		"base with semicolon":               {sessionissuer.WithBasePath("/a;b")},
+		"base with space":                   {sessionissuer.WithBasePath("/a b")},
+		"unknown transfer":                  {sessionissuer.WithHTTPTransfer(sessionguard.Transfer(9))},
+		"domain with semicolon":             {sessionissuer.WithCookieDomain("a.example; Path=/")},
+		"empty domain":                      {sessionissuer.WithCookieDomain("")},
+		"unknown samesite":                  {sessionissuer.WithSameSite(http.SameSite(42))},
+		"unknown prefix":                    {sessionissuer.WithCookiePrefix(9)},
+		"prefix and insecure":               {sessionissuer.WithCookiePrefix(sessionissuer.PrefixSecure), sessionissuer.WithInsecureCookies()},
+		"samesite none insecure":            {sessionissuer.WithSameSite(http.SameSiteNoneMode), sessionissuer.WithInsecureCookies()},
+		"host prefix and domain":            {sessionissuer.WithCookiePrefix(sessionissuer.PrefixHost), sessionissuer.WithCookieDomain("a.example")},
 		"prefix the verifier does not read": {sessionissuer.WithCookiePrefix(sessionissuer.PrefixSecure)},
 	} {
 		t.Run(name, func(t *testing.T) {
