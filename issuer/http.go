@@ -302,7 +302,9 @@ type tokenHeaders struct {
 }
 
 func newTokenHeaders() tokenHeaders {
-	return tokenHeaders{h: http.Header{"Cache-Control": {"no-store"}}}
+	h := make(http.Header, 8)
+	h["Cache-Control"] = []string{"no-store"}
+	return tokenHeaders{h: h}
 }
 
 func (t *tokenHeaders) setCookies(m *Mount, tok *Tokens) {
@@ -337,20 +339,32 @@ func (t *tokenHeaders) finish() http.Header {
 }
 
 // sessionBody is the 200 body of create, refresh and payload update: the
-// session's subject, handle and access expiry, never a token.
+// session's subject, handle and access expiry, never a token. Written by
+// hand (it is on every refresh); the subject is escaped as encoding/json
+// escapes it.
 func sessionBody(tok *Tokens) []byte {
-	b, _ := json.Marshal(struct {
-		Session struct {
-			Sub             string `json:"sub"`
-			SID             string `json:"sid"`
-			AccessExpiresAt int64  `json:"access_expires_at"`
-		} `json:"session"`
-	}{Session: struct {
-		Sub             string `json:"sub"`
-		SID             string `json:"sid"`
-		AccessExpiresAt int64  `json:"access_expires_at"`
-	}{tok.Subject, tok.Handle, tok.AccessExpiresAt.Unix()}})
-	return b
+	b := make([]byte, 0, 64+len(tok.Subject)+len(tok.Handle))
+	b = append(b, `{"session":{"sub":`...)
+	b = appendJSONString(b, tok.Subject)
+	b = append(b, `,"sid":`...)
+	b = appendJSONString(b, tok.Handle)
+	b = append(b, `,"access_expires_at":`...)
+	b = strconv.AppendInt(b, tok.AccessExpiresAt.Unix(), 10)
+	return append(b, "}}"...)
+}
+
+// appendJSONString appends s as a JSON string: plain printable ASCII is
+// copied, anything else goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // ok is a 200 session answer with the token fields of t.
