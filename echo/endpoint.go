@@ -30,3 +30,9 @@ func (v view) ClientAddr() string { return v.c.Request().RemoteAddr }
 func (v view) ReadBody(max int) ([]byte, error) {
 	return sessionguard.HTTPRequest{R: v.c.Request()}.ReadBody(max)
 }
+
+// View is the core's view of c's request, for calls that take a
+// sessionguard.Request in an application's own handler (an issuer Mount's
+// Create reads the Session-Transfer header, the User-Agent and the peer
+// address through it).
+func View(c echo.Context) sessionguard.Request { return view{c} }

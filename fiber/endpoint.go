@@ -45,3 +45,19 @@ func (r request) ReadBody(max int) ([]byte, error) {
 	}
 	return append([]byte(nil), b...), nil
 }
+
+// View is the core's view of c's request, for calls that take a
+// sessionguard.Request in an application's own handler (an issuer Mount's
+// Create reads the Session-Transfer header, the User-Agent and the peer
+// address through it). It borrows fasthttp's buffers: use it only within
+// the handler, and let nothing keep its strings.
+func View(c *fiber.Ctx) sessionguard.Request { return request{c} }
+
+// Write answers c with resp (status, every header field, body), as
+// [Handler] does; for an application handler that serves a response the
+// issuer rendered (a refused login). It returns nil, so Fiber's ErrorHandler
+// never rewrites the answer.
+func Write(c *fiber.Ctx, resp sessionguard.Response) error {
+	render(c, resp)
+	return nil
+}

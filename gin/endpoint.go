@@ -30,3 +30,9 @@ func (r request) ClientAddr() string { return r.c.Request.RemoteAddr }
 func (r request) ReadBody(max int) ([]byte, error) {
 	return sessionguard.HTTPRequest{R: r.c.Request}.ReadBody(max)
 }
+
+// View is the core's view of c's request, for calls that take a
+// sessionguard.Request in an application's own handler (an issuer Mount's
+// Create reads the Session-Transfer header, the User-Agent and the peer
+// address through it). The peer is the TCP peer, as in every adapter.
+func View(c *gin.Context) sessionguard.Request { return request{c} }

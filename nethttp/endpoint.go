@@ -22,3 +22,8 @@ func Handler(e sessionguard.Endpoint) http.Handler {
 // session, or one that updated the session's payload. Call it before
 // w.WriteHeader.
 func Attach(w http.ResponseWriter, resp sessionguard.Response) { resp.AddTo(w.Header()) }
+
+// View is the core's view of r, for calls that take a sessionguard.Request
+// in an application's own handler (an issuer Mount's Create reads the
+// Session-Transfer header, the User-Agent and the peer address through it).
+func View(r *http.Request) sessionguard.Request { return sessionguard.HTTPRequest{R: r} }
