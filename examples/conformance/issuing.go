@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	sessionguard "github.com/sessionguard/sessionguard/core"
 	sessionissuer "github.com/sessionguard/sessionguard/issuer"
@@ -95,6 +96,14 @@ func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
 	}
 	is.iss, err = sessionissuer.New(is.faults, opts...)
 	if err != nil {
+		return nil, err
+	}
+	// The verified routes verify issued tokens from the first request on:
+	// wait for the signing keys before the verifier is built.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := is.iss.Ready(ctx); err != nil {
+		_ = is.iss.Close()
 		return nil, err
 	}
 	return is, nil

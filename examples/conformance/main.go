@@ -255,6 +255,18 @@ func build(o options, self string, log *slog.Logger) (server, func(), error) {
 		return nil, nil, err
 	}
 	done := func() { _ = v.Close(); cleanup() }
+	if is != nil && o.jwksURL == "" {
+		// The issuer's keys are loaded: the verifier's first load of them
+		// is in process and immediate. (A remote set is never waited for:
+		// the keys-down cases need the server up without it.)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := v.Ready(ctx)
+		cancel()
+		if err != nil {
+			done()
+			return nil, nil, err
+		}
+	}
 	a := app{}
 	if a.guards, err = guards(v, is); err != nil {
 		done()
