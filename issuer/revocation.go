@@ -63,12 +63,6 @@ func (s *revocationSet) prune(now time.Time) {
 	s.mu.Unlock()
 }
 
-func (s *revocationSet) len() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return len(s.m)
-}
-
 // Feed re-subscription backoff after a failed WatchRevocations.
 const (
 	feedBackoffMin = 100 * time.Millisecond
