@@ -65,7 +65,7 @@ type SessionInfo struct {
 // background, and operations that sign wait for them under their context,
 // failing with [ErrStoreUnavailable] meanwhile. Background work (key
 // rotation, the revocation feed, the expiry sweep every [SweepInterval])
-// runs until [Issuer.Close].
+// runs until [Issuer.Close]. Without [WithMasterKey] it logs a warning.
 func New(store Store, opts ...Option) (*Issuer, error) {
 	if store == nil {
 		return nil, errors.New("sessionissuer: nil store")
@@ -90,7 +90,10 @@ func New(store Store, opts ...Option) (*Issuer, error) {
 		return nil, err
 	}
 	i := &Issuer{
-		cfg: cfg, store: store, keys: km, now: cfg.now, log: cfg.log,
+		cfg: cfg, store: store, keys: km, log: cfg.log,
+		// UTC milliseconds: the precision every store keeps, so a time the
+		// issuer returns is the time a store returns.
+		now:        func() time.Time { return cfg.now().UTC().Truncate(time.Millisecond) },
 		revs:       newRevocationSet(cfg.accessTTL),
 		cache:      newRowCache(rowCacheSize),
 		accessSecs: int64((cfg.accessTTL + time.Second - 1) / time.Second),
@@ -105,6 +108,9 @@ func New(store Store, opts ...Option) (*Issuer, error) {
 		i.audJSON, _ = json.Marshal(cfg.audience)
 	}
 	i.ks = i.newKeySource()
+	if cfg.masterKey == nil {
+		i.log.Warn("sessionissuer: no master key configured: private signing keys are stored unencrypted and refresh-token tags are keyed from the store (docs/issuer.md)")
+	}
 	km.start()
 	ctx, cancel := context.WithCancel(context.Background())
 	i.cancel = cancel
@@ -113,6 +119,11 @@ func New(store Store, opts ...Option) (*Issuer, error) {
 	go func() { defer i.wg.Done(); i.sweepLoop(ctx) }()
 	return i, nil
 }
+
+// Ready waits until the signing keys are loaded (or generated) from the
+// store, or ctx ends. Operations that sign wait for the keys by themselves;
+// call Ready to fail fast at startup or in a readiness probe.
+func (i *Issuer) Ready(ctx context.Context) error { return i.keys.ready(ctx) }
 
 // Close stops the background work (key rotation, revocation feed, expiry
 // sweep) and waits for it. It does not close the store. Idempotent.
@@ -203,6 +214,7 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Tokens, err
 		if rec == nil {
 			r, err := i.store.Get(ctx, rt.handle)
 			if errors.Is(err, ErrNotFound) {
+				i.cache.drop(rt.handle)
 				return nil, refused(ErrInvalidRefreshToken, "unknown session")
 			}
 			if err != nil {
@@ -230,12 +242,12 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Tokens, err
 			return nil, refused(ErrInvalidRefreshToken, "unreadable session state")
 		}
 		v, which := st.classify(i.cfg.masterKey, &rt, nowMs)
-		if !v.success() && !fresh {
+		if !v.success() && v != verdictForged && !fresh {
 			rec = nil // only a stored row may refuse or accuse
 			continue
 		}
 		switch v {
-		case verdictInvalid:
+		case verdictInvalid, verdictForged:
 			return nil, refused(ErrInvalidRefreshToken, "not issued for this session")
 		case verdictDropped:
 			return nil, refused(ErrInvalidRefreshToken, "superseded by newer refresh tokens")
@@ -327,7 +339,9 @@ func (i *Issuer) Revoke(ctx context.Context, handle string) error {
 	return nil
 }
 
-// RevokeAll ends every live session of subject (logout everywhere).
+// RevokeAll ends every live session of subject (logout everywhere). An
+// empty, oversized or non-UTF-8 subject is [ErrInvalidSubject]; a subject
+// without sessions is no error.
 func (i *Issuer) RevokeAll(ctx context.Context, subject string) error {
 	if err := checkSubject(subject); err != nil {
 		return err
@@ -373,7 +387,8 @@ func (i *Issuer) revokeSubject(ctx context.Context, subject, keep string) error 
 }
 
 // List returns subject's live sessions, newest first (docs/lifecycle.md
-// §4); the one whose handle is current is marked Current.
+// §4); the one whose handle is current is marked Current ("" marks none).
+// An invalid subject is [ErrInvalidSubject].
 func (i *Issuer) List(ctx context.Context, subject, current string) ([]SessionInfo, error) {
 	if err := checkSubject(subject); err != nil {
 		return nil, err
@@ -444,7 +459,9 @@ func (i *Issuer) KeySource() *sessionguard.KeySource { return i.ks }
 // VerifierOptions are the core verifier options matching this issuer:
 // WithIssuer(iss, [Issuer.KeySource]), WithAudience when configured, and the
 // access and marker cookie names. Every token the issuer signs verifies
-// under them (docs/semantics.md).
+// under them (docs/semantics.md). Build the verifier after [Issuer.Ready]:
+// before the first key ring is loaded the key source has no keys, and the
+// core retries its first load after a second.
 func (i *Issuer) VerifierOptions() []sessionguard.Option {
 	opts := []sessionguard.Option{sessionguard.WithIssuer(i.cfg.issuer, i.ks)}
 	if len(i.cfg.audience) > 0 {

@@ -78,11 +78,16 @@ func (m *keyManager) loader() sessionguard.KeyLoader { return keyLoader{m} }
 // LoadKeys returns the published public keys and how long they may be kept:
 // the JWKS max-age or the ring reload interval, whichever is shorter (the
 // keys only change when the ring is reloaded or a key is unpublished, and a
-// call costs no I/O). While no ring is loaded the error wraps
-// [ErrStoreUnavailable].
+// call costs no I/O). The first call waits (under ctx, which the core bounds
+// by its fetch timeout) for the first ring load, so a verifier built right
+// after the issuer has keys as soon as the issuer does, instead of after a
+// retry. While no ring is loaded the error wraps [ErrStoreUnavailable].
 func (l keyLoader) LoadKeys(ctx context.Context) ([]sessionguard.PublicKey, time.Duration, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
+	}
+	if l.m.ring.Load() == nil {
+		_ = l.m.ready(ctx) // the outcome is judged by publicKeys below
 	}
 	keys := l.m.publicKeys()
 	if keys == nil {

@@ -25,7 +25,7 @@ type refreshState struct {
 	cur      tokenEntry   // the current token
 	children []tokenEntry // children of cur, oldest first, at most MaxOutstandingChildren; deadlines unset
 	old      []tokenEntry // tokens not (or no longer) current nor children, deadline set, not yet passed
-	dropped  []span       // counters dropped beyond MaxOutstandingChildren (row 4)
+	dropped  []span       // counters refused without harm (row 4): dropped children, tokens forgotten early; sorted, disjoint
 }
 
 type tokenEntry struct {
@@ -40,7 +40,8 @@ const (
 	stateVersion = 1
 	// maxOld bounds the tokens kept with a running deadline. Beyond it (a
 	// client promoting several times within one grace period) the earliest
-	// deadline is forgotten early: presenting that token is then theft.
+	// deadline is forgotten early and counted as dropped: presenting that
+	// token is then refused (row 4), never taken for theft.
 	maxOld = 64
 	// maxDropped bounds the dropped spans. Beyond it the two oldest merge
 	// into one span, so tokens between them (all long expired) count as
@@ -52,6 +53,7 @@ type verdict uint8
 
 const (
 	verdictInvalid verdict = iota // row 5: not issued, or unknown
+	verdictForged                 // row 5: the tag is wrong (decidable on any copy of the row: the seed never changes)
 	verdictDropped                // row 4
 	verdictTheft                  // row 3
 	verdictPromote                // row 1
@@ -64,7 +66,10 @@ func (v verdict) success() bool { return v == verdictPromote || v == verdictAnsw
 // which is the index in children (promote) or old (answer; -1: cur).
 func (st *refreshState) classify(master []byte, t *refreshToken, now int64) (v verdict, which int) {
 	tag := macTag(master, &st.seed, t.handle, t.counter, &t.secret)
-	if !hmac.Equal(tag[:], t.tag[:]) || t.counter >= st.next {
+	if !hmac.Equal(tag[:], t.tag[:]) {
+		return verdictForged, 0
+	}
+	if t.counter >= st.next {
 		return verdictInvalid, 0
 	}
 	hash := sha256.Sum256(t.secret[:])
@@ -138,25 +143,47 @@ func (st *refreshState) answer(v verdict, which int, now, grace int64, child [sh
 				i = j
 			}
 		}
+		st.drop(st.old[i].ctr) // forgotten early: refused, never theft
 		st.old = slices.Delete(st.old, i, i+1)
 	}
 	ctr = st.next
 	st.next++
 	st.children = append(st.children, tokenEntry{ctr: ctr, hash: child})
 	if len(st.children) > MaxOutstandingChildren {
-		d := st.children[0].ctr
+		st.drop(st.children[0].ctr)
 		st.children = slices.Delete(st.children, 0, 1)
-		if n := len(st.dropped); n > 0 && st.dropped[n-1].hi == d {
-			st.dropped[n-1].hi = d + 1
-		} else {
-			st.dropped = append(st.dropped, span{d, d + 1})
-		}
-		if len(st.dropped) > maxDropped {
-			st.dropped[1].lo = st.dropped[0].lo
-			st.dropped = slices.Delete(st.dropped, 0, 1)
-		}
 	}
 	return ctr
+}
+
+// drop records counter c as dropped (row 4). Spans stay sorted and
+// disjoint; beyond maxDropped the two lowest merge.
+func (st *refreshState) drop(c uint64) {
+	i, _ := slices.BinarySearchFunc(st.dropped, c, func(s span, c uint64) int {
+		switch {
+		case s.hi <= c:
+			return -1
+		case s.lo > c:
+			return 1
+		}
+		return 0
+	})
+	if i < len(st.dropped) && st.dropped[i].lo <= c {
+		return // already dropped
+	}
+	st.dropped = slices.Insert(st.dropped, i, span{c, c + 1})
+	if i+1 < len(st.dropped) && st.dropped[i+1].lo == c+1 { // join the next
+		st.dropped[i].hi = st.dropped[i+1].hi
+		st.dropped = slices.Delete(st.dropped, i+1, i+2)
+	}
+	if i > 0 && st.dropped[i-1].hi == c { // join the previous
+		st.dropped[i-1].hi = st.dropped[i].hi
+		st.dropped = slices.Delete(st.dropped, i, i+1)
+	}
+	if len(st.dropped) > maxDropped {
+		st.dropped[1].lo = st.dropped[0].lo
+		st.dropped = slices.Delete(st.dropped, 0, 1)
+	}
 }
 
 // encode writes the versioned binary form stored in [Record.Refresh].

@@ -165,6 +165,7 @@ func RunIssuer(t *testing.T, newStore func(t *testing.T) sessionissuer.Store) {
 		{"Row5NotIssued", testRow5NotIssued},
 		{"Row5RevokedOrExpired", testRow5RevokedExpired},
 		{"Storm", testStorm},
+		{"StormTwoIssuers", testStormTwoIssuers},
 		{"PromotionRace", testPromotionRace},
 		{"SlidingAndAbsoluteExpiry", testExpiry},
 		{"RevokeListUpdate", testRevokeListUpdate},
@@ -556,5 +557,62 @@ func testRevocationFeed(t *testing.T, s sessionissuer.Store) {
 			t.Fatal("revocation not delivered to another issuer within 2 s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Two issuers (two processes) sharing the store refresh one lineage at
+// once: each one's cached row goes stale under the other's swaps; all
+// succeed and nothing is taken for theft.
+func testStormTwoIssuers(t *testing.T, s sessionissuer.Store) {
+	a := newEnv(t, s)
+	b := newEnv(t, s)
+	tok := a.create(nil)
+	for round := range 4 {
+		const n = 16
+		answers := make([]*sessionissuer.Tokens, 2*n)
+		errs := make([]error, 2*n)
+		var wg sync.WaitGroup
+		for k := range 2 * n {
+			iss := a.iss
+			if k%2 == 1 {
+				iss = b.iss
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[k], errs[k] = iss.Refresh(ctxT(t), tok.RefreshToken)
+			}()
+		}
+		wg.Wait()
+		for k, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, refresh %d: %v", round, k, err)
+			}
+		}
+		// Present every answer, alternating issuers: the first honoured one
+		// is promoted (row 1) on one issuer while the other's cache still
+		// holds an older row; the dropped ones (row 4) are refused; none is
+		// theft.
+		var next *sessionissuer.Tokens
+		for k, ans := range answers {
+			iss := a.iss
+			if (k+round)%2 == 1 {
+				iss = b.iss
+			}
+			got, err := iss.Refresh(ctxT(t), ans.RefreshToken)
+			switch {
+			case err == nil:
+				next = got // the newest child: never the one dropped
+			case !errors.Is(err, sessionissuer.ErrInvalidRefreshToken):
+				t.Fatalf("round %d, answer %d presented later: %v", round, k, err)
+			}
+		}
+		if next == nil {
+			t.Fatalf("round %d: no answer honoured afterwards", round)
+		}
+		tok = next
+	}
+	if len(a.thefts.All())+len(b.thefts.All()) != 0 {
+		t.Fatal("theft reported between two issuers")
 	}
 }

@@ -1,17 +1,3 @@
-// Package storetest is the conformance suite every [sessionissuer.Store]
-// runs (docs/lifecycle.md §7): the raw contract of each method, then the
-// issuer's behaviour over that store (docs/lifecycle.md §3–4).
-//
-//	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) sessionissuer.Store { return newTestStore(t) })
-//	}
-//
-// The suite tolerates shared, long-lived servers: every test uses random
-// subjects and handles and never assumes an empty store. newStore is called
-// once per subtest; it may return a client of the same server each time.
-// The key-ring subtest writes the ring blob it found back when it is done
-// (as a new version), so run the suite against a namespace no live issuer
-// uses.
 package storetest
 
 import (
@@ -19,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -525,6 +513,18 @@ func testDeleteExpired(t *testing.T, s sessionissuer.Store) {
 
 func testKeys(t *testing.T, s sessionissuer.Store) {
 	ctx := ctxT(t)
+	// Make sure the ring the test puts back is one issuers can read: let an
+	// issuer load (or generate) it first. Restoring "no ring" is impossible
+	// through SwapKeys.
+	if iss, err := sessionissuer.New(s, sessionissuer.WithIssuer("https://storetest.example"),
+		sessionissuer.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))); err != nil {
+		t.Fatalf("New: %v", err)
+	} else {
+		if err := iss.Ready(ctx); err != nil {
+			t.Logf("the store's key ring is not readable by an issuer (%v); testing the raw contract anyway", err)
+		}
+		iss.Close()
+	}
 	orig, v, err := s.LoadKeys(ctx)
 	if err != nil {
 		t.Fatalf("LoadKeys: %v", err)
@@ -656,7 +656,9 @@ func testWatch(t *testing.T, s sessionissuer.Store) {
 	}
 	f.wait(t, viaSubject.Handle)
 	if _, ok := f.has(before.Handle); ok {
-		t.Errorf("a revocation before since was delivered")
+		// Allowed (the issuer ignores revocations older than it needs),
+		// but worth knowing: since should save the catch-up.
+		t.Log("a revocation with At before since was delivered too")
 	}
 }
 
