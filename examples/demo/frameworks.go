@@ -116,5 +116,5 @@ func fiberServer(d *demo) (server, error) {
 
 type fiberApp struct{ app *fiber.App }
 
-func (f fiberApp) Serve(ln net.Listener) error          { return f.app.Listener(ln) }
-func (f fiberApp) Shutdown(ctx context.Context) error   { return f.app.ShutdownWithContext(ctx) }
+func (f fiberApp) Serve(ln net.Listener) error        { return f.app.Listener(ln) }
+func (f fiberApp) Shutdown(ctx context.Context) error { return f.app.ShutdownWithContext(ctx) }
