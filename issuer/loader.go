@@ -86,8 +86,13 @@ func (l keyLoader) LoadKeys(ctx context.Context) ([]sessionguard.PublicKey, time
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	if l.m.ring.Load() == nil {
-		_ = l.m.ready(ctx) // the outcome is judged by publicKeys below
+	if l.m.ring.Load() == nil && l.m.started.Load() {
+		select { // as sign does: wait for the first background step only
+		case <-l.m.firstTry:
+		case <-l.m.done:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
 	}
 	keys := l.m.publicKeys()
 	if keys == nil {
