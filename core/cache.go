@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/sessionguard/sessionguard/core/internal/jose"
@@ -13,23 +14,27 @@ import (
 const (
 	DefaultCacheEntries = 10_000
 	DefaultCacheBytes   = 32 << 20
-	// entryOverhead approximates what an entry costs beyond the token and
-	// its decoded payload: the Session, the entry, the map slot and the
-	// claim strings of a typical token.
-	entryOverhead = 400
+	// slotOverhead approximates what an entry costs in the map beyond the
+	// structs and strings it points to: the hash-trie node and the key's
+	// string header.
+	slotOverhead = 96
 )
 
 // WithCache bounds the verified-token cache: at most maxEntries tokens and
-// about maxBytes of memory. An entry costs about len(token) + len(payload) +
-// 400 bytes (the payload is ~3/4 of the token's middle segment), so a
-// typical 800-byte token costs ~1.5 KB. Default [DefaultCacheEntries]
-// (10,000) and [DefaultCacheBytes] (32 MiB).
+// about maxBytes of memory. An entry is accounted as everything it
+// retains: len(token) + len(payload) + the decoded "sub", "iss", "sid",
+// "jti" and "kid" + about 400 bytes of structures (the payload is ~3/4 of
+// the token's middle segment), so a typical 800-byte token costs ~1.5 KB.
+// Default [DefaultCacheEntries] (10,000) and [DefaultCacheBytes] (32 MiB).
 //
 // The cache remembers the result of the signature and registered-claim
 // checks of a token, keyed by its exact bytes. Transfer-method rules, the
 // cross-origin check and claim validators still run on every request. An
 // entry is never used after the token's "exp" (checked at every hit with
-// the same leeway) nor after its key left the issuer's key set.
+// the same leeway), nor once the issuer's key set would no longer select
+// the key that verified it (the key left the set, or a token without "kid"
+// gained a second candidate key): a hit never accepts what a full
+// verification would refuse.
 func WithCache(maxEntries, maxBytes int) Option {
 	return optionFunc(func(c *config) error {
 		if maxEntries <= 0 || maxBytes <= 0 {
@@ -45,31 +50,44 @@ func WithoutCache() Option {
 	return optionFunc(func(c *config) error { c.cacheEntries = -1; return nil })
 }
 
+// cacheEntry is a verified session and what it was verified with: the key
+// that verified it and the token's key selectors, so that a hit selects the
+// key again exactly as a miss would.
 type cacheEntry struct {
-	s     *Session
-	key   *jose.Key
-	store *keyStore
-	exp   float64
-	size  int64
+	s      *Session
+	store  *keyStore
+	key    *jose.Key
+	kid    string
+	hasKid bool
+	alg    string
+	exp    float64
+	size   int64
 }
 
 // tokenCache maps exact token bytes to verified sessions. Reads are
 // lock-free (sync.Map is a concurrent hash-trie since Go 1.24), so hits scale
 // across cores; the bounds are kept with atomic counters and a single evictor.
+// It has its own clock and leeway: it never asks the verifier for state.
 type tokenCache struct {
 	m              sync.Map // string -> *cacheEntry
 	n, bytes       atomic.Int64
 	maxN, maxBytes int64
 	evicting       sync.Mutex
+	now            func() time.Time
+	leeway         float64 // seconds
 }
 
-func newTokenCache(entries, bytes int) *tokenCache {
-	return &tokenCache{maxN: int64(entries), maxBytes: int64(bytes)}
+func newTokenCache(entries, bytes int, now func() time.Time, leeway float64) *tokenCache {
+	return &tokenCache{maxN: int64(entries), maxBytes: int64(bytes), now: now, leeway: leeway}
 }
 
 // get returns the cached session of tok for src, or nil. The clock is read
-// only on a hit; expiry uses the verifier's leeway.
-func (c *tokenCache) get(tok string, src Source, vf *Verifier) *Session {
+// only on a hit. A hit is what a miss would decide about the signature and
+// the registered claims: the entry is dropped once the token expired (with
+// the same leeway) or once its key selectors (kid, alg) would no longer
+// select the key that verified it, e.g. after a rotation removed that key
+// or added a second candidate for a token without kid.
+func (c *tokenCache) get(tok string, src Source) *Session {
 	if c == nil {
 		return nil
 	}
@@ -78,11 +96,16 @@ func (c *tokenCache) get(tok string, src Source, vf *Verifier) *Session {
 		return nil
 	}
 	e := v.(*cacheEntry)
-	if unixSeconds(vf.now()) >= e.exp+vf.leeway {
+	if unixSeconds(c.now()) >= e.exp+c.leeway {
 		c.remove(tok, e)
 		return nil
 	}
-	if ks := e.store.current(); ks == nil || !ks.contains(e.key) {
+	ks := e.store.current()
+	if ks == nil {
+		c.remove(tok, e)
+		return nil
+	}
+	if k, err := ks.find(e.kid, e.hasKid, e.alg); err != nil || k != e.key {
 		c.remove(tok, e)
 		return nil
 	}
@@ -101,13 +124,13 @@ func (c *tokenCache) remove(tok string, e *cacheEntry) {
 	}
 }
 
-// put remembers a verified session.
-func (c *tokenCache) put(s *Session, key *jose.Key, st *keyStore, exp float64) {
+// put remembers s, verified by key of st for the token t.
+func (c *tokenCache) put(s *Session, t *token, key *jose.Key, st *keyStore) {
 	if c == nil {
 		return
 	}
-	e := &cacheEntry{s: s, key: key, store: st, exp: exp,
-		size: int64(len(s.token) + len(s.payload) + entryOverhead + int(unsafe.Sizeof(Session{})))}
+	e := &cacheEntry{s: s, store: st, key: key, kid: t.kid, hasKid: t.hasKid, alg: t.alg, exp: t.claims.exp}
+	e.size = entrySize(e)
 	if e.size > c.maxBytes {
 		return
 	}
@@ -120,6 +143,19 @@ func (c *tokenCache) put(s *Session, key *jose.Key, st *keyStore, exp float64) {
 	if c.n.Load() > c.maxN || c.bytes.Load() > c.maxBytes {
 		c.evict()
 	}
+}
+
+// entrySize is what an entry retains: the entry and its Session, every
+// string and slice the Session holds (the token, the payload, and the
+// decoded claim strings, which are copies rather than slices of the
+// payload), the kid, and the map slot. Configured issuers are interned, so
+// counting "iss" only over-counts in the common case.
+func entrySize(e *cacheEntry) int64 {
+	s := e.s
+	n := int(unsafe.Sizeof(*e)) + int(unsafe.Sizeof(*s)) + slotOverhead +
+		len(s.token) + len(s.payload) + len(s.subject) + len(s.issuer) +
+		len(s.sessionID) + len(s.tokenID) + len(e.kid)
+	return int64(n)
 }
 
 // evict removes entries until the cache is within its bounds. Iteration

@@ -5,24 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/sessionguard/sessionguard/core/sgtest"
 )
-
-// cacheClock is a settable clock for cache tests.
-type cacheClock struct{ ns atomic.Int64 }
-
-func (c *cacheClock) now() time.Time        { return time.Unix(0, c.ns.Load()) }
-func (c *cacheClock) add(d time.Duration)   { c.ns.Add(int64(d)) }
-func newCacheClock(t time.Time) *cacheClock { c := &cacheClock{}; c.ns.Store(t.UnixNano()); return c }
-
-func bearerReq(tok string) MapRequest {
-	return MapRequest{Header: http.Header{"Authorization": {"Bearer " + tok}}}
-}
 
 func TestCacheHitReturnsTheVerifiedSession(t *testing.T) {
 	k := sgtest.NewKey("ES256", "c1")
@@ -55,20 +45,20 @@ func TestCacheHitReturnsTheVerifiedSession(t *testing.T) {
 
 func TestCacheEntryNeverOutlivesExp(t *testing.T) {
 	k := sgtest.NewKey("ES256", "c1")
-	clock := newCacheClock(time.Now())
-	v, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithClock(clock.now), WithLeeway(10*time.Second))
+	clock := sgtest.NewClock(time.Now())
+	v, _ := New(WithIssuer("iss", StaticJWKS(sgtest.JWKS(k))), WithClock(clock.Now), WithLeeway(10*time.Second))
 	g, _ := v.Required()
 	c := sgtest.Claims("iss", "u1", 0)
-	c["exp"] = clock.now().Add(time.Minute).Unix()
+	c["exp"] = clock.Now().Add(time.Minute).Unix()
 	tok := k.Mint(c)
 	if _, err := g.Check(context.Background(), bearerReq(tok)); err != nil {
 		t.Fatal(err)
 	}
-	clock.add(time.Minute + 5*time.Second) // past exp, within leeway
+	clock.Advance(time.Minute + 5*time.Second) // past exp, within leeway
 	if _, err := g.Check(context.Background(), bearerReq(tok)); err != nil {
 		t.Fatalf("within leeway: %v", err)
 	}
-	clock.add(6 * time.Second) // past exp + leeway
+	clock.Advance(6 * time.Second) // past exp + leeway
 	_, err := g.Check(context.Background(), bearerReq(tok))
 	if !errors.Is(err, ErrTokenExpired) {
 		t.Fatalf("after exp+leeway: %v, want expired", err)
@@ -209,5 +199,79 @@ func TestCacheConcurrent(t *testing.T) {
 	wg.Wait()
 	if n := v.cache.len(); n > 16 || n < 1 {
 		t.Fatalf("entries after the run: %d", n)
+	}
+}
+
+// TestCacheAccountsForClaimStrings: the byte bound covers everything a
+// cached Session retains, the decoded claim strings included (they are
+// copies, not slices of the payload).
+func TestCacheAccountsForClaimStrings(t *testing.T) {
+	k := sgtest.NewKey("ES256", "c1")
+	const limit = 64 << 10
+	v, _ := New(WithKeySource(StaticJWKS(sgtest.JWKS(k))), WithCache(1000, limit))
+	g, _ := v.Required()
+	big := func(c byte, i int) string { return fmt.Sprintf("%d-%s", i, strings.Repeat(string(c), 1000)) }
+	for i := range 60 {
+		c := sgtest.Claims(big('i', i), big('s', i), time.Hour)
+		c["sid"], c["jti"] = big('d', i), big('j', i)
+		if _, err := g.Check(context.Background(), bearerReq(k.Mint(c))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	retained := 0
+	v.cache.m.Range(func(_, val any) bool {
+		s := val.(*cacheEntry).s
+		retained += int(unsafe.Sizeof(*s)) + len(s.token) + len(s.payload) +
+			len(s.subject) + len(s.issuer) + len(s.sessionID) + len(s.tokenID)
+		return true
+	})
+	if retained > limit {
+		t.Fatalf("cached sessions retain %d bytes, bound %d (accounted %d)", retained, limit, v.cache.bytes.Load())
+	}
+	if v.cache.len() == 0 {
+		t.Fatal("the cache holds nothing")
+	}
+}
+
+// TestCacheHitNeverAcceptsWhatAMissRefuses: a cached token without kid is
+// refused once a rotation adds a second key for its algorithm, exactly as
+// an uncached verification refuses it (docs/semantics.md §4).
+func TestCacheHitNeverAcceptsWhatAMissRefuses(t *testing.T) {
+	a, b := sgtest.NewKey("ES256", "a"), sgtest.NewKey("ES256", "b")
+	srv := sgtest.NewJWKSServer(a)
+	defer srv.Close()
+	src := RemoteJWKS(srv.URL(), WithMinRefreshInterval(10*time.Millisecond),
+		WithRefreshInterval(10*time.Millisecond), WithMaxRefreshInterval(time.Second))
+	cached, _ := New(WithIssuer("iss", src))
+	uncached, _ := New(WithIssuer("iss", src), WithoutCache())
+	defer cached.Close()
+	defer uncached.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tok := a.MintHeader(map[string]any{"alg": "ES256"}, sgtest.Claims("iss", "u1", time.Hour))
+	for _, v := range []*Verifier{cached, uncached} {
+		if err := v.Ready(ctx); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := v.Required()
+		if _, err := g.Check(ctx, bearerReq(tok)); err != nil {
+			t.Fatalf("before the rotation: %v", err)
+		}
+	}
+	srv.SetKeys(a, b)
+	deadline := time.Now().Add(5 * time.Second)
+	for _, v := range []*Verifier{cached, uncached} {
+		for len(v.issuers["iss"].current().all) != 2 {
+			if time.Now().After(deadline) {
+				t.Fatal("key set never refreshed")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	for name, v := range map[string]*Verifier{"uncached": uncached, "cached": cached} {
+		g, _ := v.Required()
+		if _, err := g.Check(ctx, bearerReq(tok)); !errors.Is(err, ErrTryRefreshToken) {
+			t.Errorf("%s: a kid-less token with two candidate keys: %v, want TRY_REFRESH_TOKEN", name, err)
+		}
 	}
 }

@@ -1,9 +1,14 @@
 package sessionguard
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"math"
+	"slices"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Registered claim bits.
@@ -47,16 +52,18 @@ func (v *Verifier) parseClaims(payload []byte, c *claims) {
 		c.bad = true
 		return
 	}
+	var names nameSet
 	for {
 		rawName, val, more := it.next()
 		if !more {
-			return
+			break
 		}
 		name, ok := memberName(rawName)
 		if !ok {
 			c.bad = true
 			return
 		}
+		names.add(name)
 		var bit uint16
 		switch string(name) {
 		case "iss":
@@ -113,6 +120,103 @@ func (v *Verifier) parseClaims(payload []byte, c *claims) {
 			}
 		}
 	}
+	if names.ambiguous() {
+		// Subject, Claim and the validators read the first exact name;
+		// Claims[T] (encoding/json) the last case-insensitive match. A
+		// payload on which they could disagree is refused (row 4).
+		c.bad = true
+	}
+}
+
+// nameSet collects the top-level member names of a payload to find a name
+// repeated exactly or under case folding (bytes.EqualFold, which is what
+// encoding/json matches field names with). Ordinary payloads fit the
+// arrays, so collecting allocates nothing; the work is O(n log n) in the
+// number of members whatever the input.
+type nameSet struct {
+	small [32]foldedName
+	n     int
+	more  []foldedName // the names beyond len(small)
+}
+
+type foldedName struct {
+	hash uint64
+	name []byte
+}
+
+func (s *nameSet) add(name []byte) {
+	f := foldedName{foldHash(name), name}
+	if s.n < len(s.small) {
+		s.small[s.n] = f
+		s.n++
+		return
+	}
+	s.more = append(s.more, f)
+}
+
+// ambiguous reports whether two names are equal under case folding.
+func (s *nameSet) ambiguous() bool {
+	if s.more == nil {
+		l := s.small[:s.n]
+		for i := 1; i < len(l); i++ {
+			for j := 0; j < i; j++ {
+				if l[i].hash == l[j].hash && bytes.EqualFold(l[i].name, l[j].name) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	// Many members: sort by hash rather than compare every pair.
+	l := make([]foldedName, 0, s.n+len(s.more))
+	l = append(append(l, s.small[:s.n]...), s.more...)
+	slices.SortFunc(l, func(a, b foldedName) int { return cmp.Compare(a.hash, b.hash) })
+	for i := 1; i < len(l); i++ {
+		for j := i - 1; j >= 0 && l[j].hash == l[i].hash; j-- {
+			if bytes.EqualFold(l[i].name, l[j].name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// foldHash hashes name (FNV-1a) over a case-folded form: every rune is
+// replaced by the smallest rune of its simple-folding orbit, so names that
+// bytes.EqualFold reports equal hash equal.
+func foldHash(name []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); {
+		r, size := rune(name[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(name[i:])
+		}
+		i += size
+		r = foldRune(r)
+		for b := uint32(r); ; b >>= 8 {
+			h = (h ^ uint64(b&0xff)) * 1099511628211
+			if b < 0x100 {
+				break
+			}
+		}
+	}
+	return h
+}
+
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		return r // 'K' and 'S' are the smallest of their orbits too
+	}
+	min := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < min {
+			min = f
+		}
+	}
+	return min
 }
 
 // issuerString decodes "iss"; a configured issuer is returned as the

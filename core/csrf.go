@@ -7,7 +7,7 @@ import (
 
 // crossOrigin is net/http.CrossOriginProtection's check (Go 1.25) over the
 // neutral request view, so that Fiber, which has no *http.Request, behaves
-// identically. It applies only to cookie-carried tokens (semantics §6).
+// identically. It applies only to cookie-carried tokens (docs/semantics.md §6).
 type crossOrigin struct {
 	disabled bool
 	trusted  map[string]struct{}

@@ -8,7 +8,7 @@ import (
 // session. It is also the "error" member of the default JSON response body.
 type Code string
 
-// The outcome codes of semantics.md §4. A request that yields a session, or no
+// The outcome codes of docs/semantics.md §4. A request that yields a session, or no
 // session on an optional route, has no code.
 const (
 	// CodeUnauthorised: no usable token on a required route (401), or a
@@ -64,6 +64,7 @@ var (
 	ErrClaimValidation        = errors.New("a claim validator failed")
 	ErrCrossOrigin            = errors.New("cookie token on an unsafe cross-origin request")
 	ErrDuplicateAuthorization = errors.New("more than one Authorization header field")
+	ErrTokenType              = errors.New("token typ header is not an accepted token type")
 	ErrSessionRevoked         = errors.New("the token's session was revoked")
 	ErrMissingSessionID       = errors.New("token has no sid claim, so its revocation cannot be checked")
 	// ErrKeySetNotLoaded is also matched by the error of [Verifier.Ready]
@@ -82,15 +83,16 @@ type ClaimFailure struct {
 
 // Error is the one error type sessionguard returns for a request that did not
 // yield a session. Compare with errors.Is against the sentinels (the Code) or
-// the reasons, or use errors.As to read the fields. Errors without claim
-// failures are shared and must not be modified.
+// the reasons, or use errors.As to read the fields, or [CodeOf] for the
+// code. Errors without claim failures are shared and must not be modified;
+// a [Renderer] receives a copy.
 type Error struct {
 	// Code is the outcome.
 	Code Code
 	// Reason is why (one of the Err* reasons above).
 	Reason error
 	// TokenRejected is true when a token was selected and rejected; it picks
-	// between the two UNAUTHORISED responses of semantics.md §5.
+	// between the two UNAUTHORISED responses of docs/semantics.md §5.
 	TokenRejected bool
 	// Claims lists failed validators (Code == CodeInvalidClaims only).
 	Claims []ClaimFailure
@@ -111,6 +113,15 @@ func (e *Error) Unwrap() error { return e.Reason }
 // Is matches the sentinel of the error's code.
 func (e *Error) Is(target error) bool {
 	return target != nil && sentinelOf(e.Code) == target
+}
+
+// CodeOf returns the [Code] of err when err is, or wraps, an *[Error].
+func CodeOf(err error) (Code, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code, true
+	}
+	return "", false
 }
 
 func sentinelOf(c Code) error {
@@ -148,6 +159,7 @@ var (
 	errIssuer          = &Error{Code: CodeUnauthorised, Reason: ErrIssuerMismatch, TokenRejected: true}
 	errLifetime        = &Error{Code: CodeUnauthorised, Reason: ErrLifetimeTooLong, TokenRejected: true}
 	errMissingClaim    = &Error{Code: CodeUnauthorised, Reason: ErrMissingClaim, TokenRejected: true}
+	errTokenType       = &Error{Code: CodeUnauthorised, Reason: ErrTokenType, TokenRejected: true}
 	errSessionRevoked  = &Error{Code: CodeUnauthorised, Reason: ErrSessionRevoked, TokenRejected: true}
 	errMissingSID      = &Error{Code: CodeUnauthorised, Reason: ErrMissingSessionID, TokenRejected: true}
 	errCrossOrigin     = &Error{Code: CodeCrossOriginRequest, Reason: ErrCrossOrigin}

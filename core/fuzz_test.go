@@ -1,6 +1,7 @@
 package sessionguard_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto"
@@ -13,6 +14,8 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
+	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -477,4 +480,40 @@ func TestFuzzFixture(t *testing.T) {
 			t.Errorf("seed token %d: got %s, want %s", i, got, want[i])
 		}
 	}
+}
+
+// FuzzFieldValues compares sessionguard.FieldValues with net/textproto's
+// header reader (what net/http uses) on every block textproto accepts, for
+// the four fields the verifier reads.
+func FuzzFieldValues(f *testing.F) {
+	for _, s := range []string{
+		"Authorization: Bearer a\r\nauthorization: Bearer b\r\n\r\n",
+		"Cookie: a=1\r\n\tb=2\r\nCookie:c=3 \r\n\r\n",
+		"Origin: https://x\nSEC-FETCH-SITE:  cross-site\t\n\n",
+		"X: 1\r\n \r\nCookie: \r\n\r\n",
+	} {
+		f.Add(s, uint8(0))
+	}
+	names := []string{"Authorization", "Cookie", "Origin", "Sec-Fetch-Site"}
+	f.Fuzz(func(t *testing.T, block string, pick uint8) {
+		name := names[int(pick)%len(names)]
+		got := sessionguard.FieldValues(block, name) // never panics
+		if !strings.Contains(block, "\n\n") && !strings.Contains(block, "\r\n\r\n") {
+			return // textproto needs the end of the block
+		}
+		h, err := textproto.NewReader(bufio.NewReader(strings.NewReader(block))).ReadMIMEHeader()
+		if err != nil {
+			return
+		}
+		if strings.Contains(block, "\r") && strings.Count(block, "\r") != strings.Count(block, "\r\n") {
+			return // a bare CR: textproto and the block scanner may split lines differently
+		}
+		want := h[name]
+		if len(got) == 0 && len(want) == 0 {
+			return
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("FieldValues(%q, %s) = %q, textproto %q", block, name, got, want)
+		}
+	})
 }

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 )
 
 // Guard is one route's use of a [Verifier]: required or optional, with its
 // transfer method, validators and renderer. It is safe for concurrent use.
 type Guard struct {
 	v        *Verifier
+	owner    *Adapter // the adapter that built it, nil for the core
 	required bool
 	cfg      routeConfig
 }
@@ -19,19 +21,21 @@ type Guard struct {
 // Required returns a Guard for routes that need a session: no token is
 // [CodeUnauthorised]. Route options override the verifier's defaults;
 // validators add to the verifier's.
-func (v *Verifier) Required(opts ...RouteOption) (*Guard, error) { return v.guard(true, opts) }
+func (v *Verifier) Required(opts ...RouteOption) (*Guard, error) { return v.guard(nil, true, opts) }
 
 // Optional returns a Guard for routes that work with or without a session:
 // no token yields no session and no error. A token that was sent and fails
 // still fails (an expired token is [CodeTryRefreshToken], never a silent
 // downgrade to anonymous).
-func (v *Verifier) Optional(opts ...RouteOption) (*Guard, error) { return v.guard(false, opts) }
+func (v *Verifier) Optional(opts ...RouteOption) (*Guard, error) { return v.guard(nil, false, opts) }
 
-func (v *Verifier) guard(required bool, opts []RouteOption) (*Guard, error) {
+// guard builds a guard for owner (nil: the core itself).
+func (v *Verifier) guard(owner *Adapter, required bool, opts []RouteOption) (*Guard, error) {
 	if v == nil {
 		return nil, errors.New("sessionguard: nil *Verifier")
 	}
-	g := &Guard{v: v, required: required, cfg: v.route}
+	g := &Guard{v: v, owner: owner, required: required, cfg: v.route}
+	g.cfg.owner = owner
 	g.cfg.validators = append([]ClaimValidator(nil), v.route.validators...)
 	for _, o := range opts {
 		if o == nil {
@@ -69,7 +73,7 @@ func (g *Guard) IsRequired() bool { return g.required }
 func (g *Guard) Skip(r Request) bool { return g != nil && g.cfg.skip != nil && g.cfg.skip(r) }
 
 // Render turns an error from [Guard.Check] into the response to send: the
-// route's renderer, or the default of semantics §5. Errors that are not a
+// route's renderer, or the default of docs/semantics.md §5. Errors that are not a
 // *[Error] render as UNAUTHORISED.
 func (g *Guard) Render(err error) Response {
 	e, ok := err.(*Error) // what Check returns; errors.As only for wrapped errors
@@ -80,7 +84,11 @@ func (g *Guard) Render(err error) Response {
 		return fallbackResponses.unauthorised
 	}
 	if g.cfg.renderer != nil {
-		if r := g.cfg.renderer(e); r.Status >= 100 && r.Status <= 999 {
+		// The renderer gets a copy: e may be one of the shared, preallocated
+		// errors, which user code must not be able to change.
+		c := *e
+		c.Claims = slices.Clone(e.Claims)
+		if r := g.cfg.renderer(&c); r.Status >= 100 && r.Status <= 999 {
 			return r
 		}
 		// A renderer that returns an impossible status would make every
@@ -90,7 +98,7 @@ func (g *Guard) Render(err error) Response {
 	return g.v.DefaultResponse(e)
 }
 
-// Check decides one request (semantics §3–§4). It returns:
+// Check decides one request (docs/semantics.md §3–§4). It returns:
 //   - a session and nil: a verified token;
 //   - nil and nil: no session, and none is needed (optional route with
 //     nothing sent, or an OPTIONS request);
@@ -102,15 +110,21 @@ func (g *Guard) Check(ctx context.Context, r Request) (*Session, error) {
 	s, e := g.check(ctx, r)
 	if e != nil {
 		if g.v.log.Enabled(ctx, slog.LevelDebug) {
-			g.v.log.LogAttrs(ctx, slog.LevelDebug, "sessionguard: request rejected",
-				slog.String("code", string(e.Code)), slog.String("reason", e.Reason.Error()))
+			attrs := []slog.Attr{slog.String("code", string(e.Code)), slog.String("reason", e.Reason.Error())}
+			if e == errNoToken || e == errRefreshMarker {
+				attrs = g.explain(r, attrs)
+			}
+			g.v.log.LogAttrs(ctx, slog.LevelDebug, "sessionguard: request rejected", attrs...)
 		}
 		return nil, e
+	}
+	if s == nil && g.v.log.Enabled(ctx, slog.LevelDebug) && r.Method() != http.MethodOptions {
+		g.v.log.LogAttrs(ctx, slog.LevelDebug, "sessionguard: no session (optional route)", g.explain(r, nil)...)
 	}
 	return s, nil
 }
 
-// check selects a token in three steps (semantics §3): the header, else the
+// check selects a token in three steps (docs/semantics.md §3): the header, else the
 // cookie, else none. Once a step selects a token its outcome is final.
 func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 	if r.Method() == http.MethodOptions {
@@ -144,12 +158,12 @@ func (g *Guard) fromHeader(ctx context.Context, authz string) (s *Session, e *Er
 	if !ok {
 		return nil, nil, false
 	}
-	if s := v.cache.get(cred, SourceHeader, v); s != nil {
+	if s := v.cache.get(cred, SourceHeader); s != nil {
 		s, e := g.validate(s)
 		return s, e, true
 	}
 	var t token
-	if !v.classify(cred, &t) {
+	if v.classify(cred, &t) != ours {
 		return nil, nil, false
 	}
 	t.source = SourceHeader
@@ -162,7 +176,7 @@ func (g *Guard) fromHeader(ctx context.Context, authz string) (s *Session, e *Er
 
 // fromCookie selects and judges the access-token cookie: the first of its
 // occurrences that verifies, else the outcome of the first that is ours
-// (semantics §2). It also reports whether the refresh marker was sent.
+// (docs/semantics.md §2). It also reports whether the refresh marker was sent.
 func (g *Guard) fromCookie(ctx context.Context, r Request) (s *Session, e *Error, selected, marker bool) {
 	v := g.v
 	var vals [maxCookieOccurrence]string
@@ -170,8 +184,8 @@ func (g *Guard) fromCookie(ctx context.Context, r Request) (s *Session, e *Error
 	var t token
 	var first *Error
 	for _, cred := range found {
-		cached := v.cache.get(cred, SourceCookie, v)
-		if cached == nil && !v.classify(cred, &t) {
+		cached := v.cache.get(cred, SourceCookie)
+		if cached == nil && v.classify(cred, &t) != ours {
 			continue
 		}
 		if !selected {

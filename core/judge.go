@@ -16,7 +16,7 @@ func (v *Verifier) storeFor(t *token) *keyStore {
 }
 
 // verify checks signature, then time claims, then the other registered
-// claims (semantics §4 order). It returns a session or the outcome.
+// claims (docs/semantics.md §4 order). It returns a session or the outcome.
 func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 	if t.badHdr {
 		return nil, errUnsupportedHdr
@@ -40,8 +40,11 @@ func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 	if e := v.checkClaims(&t.claims, v.now()); e != nil {
 		return nil, e
 	}
+	if v.types != nil && !t.typOK {
+		return nil, errTokenType // a wrong kind of token of our issuer (row 4)
+	}
 	s := newSession(t)
-	v.cache.put(s, key, st, t.claims.exp)
+	v.cache.put(s, t, key, st)
 	// From here on the session is shared: it must not point into request
 	// memory (newSession copies the token).
 	return s, nil

@@ -59,23 +59,6 @@ func (ks *keySet) find(kid string, hasKid bool, alg string) (*jose.Key, *Error) 
 	return found, nil
 }
 
-func (ks *keySet) contains(k *jose.Key) bool {
-	if k.ID != "" {
-		for _, c := range ks.byKid[k.ID] {
-			if c == k {
-				return true
-			}
-		}
-		return false
-	}
-	for _, c := range ks.all {
-		if c == k {
-			return true
-		}
-	}
-	return false
-}
-
 // keyStore is a verifier's live copy of one KeySource: the current key set,
 // swapped whole, so that a lookup never takes a lock or waits.
 type keyStore struct {

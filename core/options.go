@@ -103,7 +103,8 @@ type config struct {
 	trusted      []string
 	noCOP        bool
 	retryAfter   time.Duration
-	cacheEntries int // 0: default, <0: off
+	types        []string // WithTokenType, full lower-case media types
+	cacheEntries int      // 0: default, <0: off
 	cacheBytes   int
 	logger       *slog.Logger
 	now          func() time.Time
@@ -116,6 +117,7 @@ type routeConfig struct {
 	renderer   Renderer
 	skip       func(Request) bool
 	revocation RevocationChecker // nil: no revocation check
+	owner      *Adapter          // the adapter building the guard (not an option)
 }
 
 type requiredClaim struct {
@@ -380,7 +382,7 @@ func WithClaims(validators ...ClaimValidator) SharedOption {
 	})
 }
 
-// WithRenderer replaces the default error responses of semantics §5.
+// WithRenderer replaces the default error responses of docs/semantics.md §5.
 // Default: [Verifier.DefaultResponse].
 func WithRenderer(r Renderer) SharedOption {
 	return sharedFunc(func(rc *routeConfig) error {
@@ -393,8 +395,10 @@ func WithRenderer(r Renderer) SharedOption {
 }
 
 // WithSkip lets a route pass requests for which skip returns true straight
-// to the handler, unverified and without a session. Adapters build their
-// framework's skip hooks (Echo's Skipper, Fiber's Next) on it.
+// to the handler, unverified and without a session. Default: none skipped.
+// skip sees the neutral [Request] view, so it works with every adapter;
+// adapters build their framework-typed hooks (Echo's Skipper, Fiber's Next)
+// on it as options they own ([Adapter.Own]).
 func WithSkip(skip func(Request) bool) RouteOption {
 	return routeFunc(func(r *routeConfig) error {
 		if skip == nil {

@@ -48,6 +48,7 @@ func fieldsOf(h http.Header) []HeaderField {
 }
 
 // Renderer turns an outcome into a response. Install one with [WithRenderer].
+// It receives a copy of the error, its own to keep or change.
 // Set Content-Type yourself: frameworks differ in what they add when it is
 // missing. A status outside 100–999 is replaced by the default response.
 type Renderer func(*Error) Response
@@ -130,7 +131,7 @@ func newResponses(realm string, retryAfter time.Duration) responses {
 	return r
 }
 
-// DefaultResponse renders e as semantics §5 prescribes: status,
+// DefaultResponse renders e as docs/semantics.md §5 prescribes: status,
 // WWW-Authenticate (RFC 6750) and a JSON body {"error":CODE,"message":...}.
 // Only INVALID_CLAIMS allocates (its body lists the failed validators).
 func (v *Verifier) DefaultResponse(e *Error) Response {

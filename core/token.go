@@ -67,18 +67,38 @@ type token struct {
 	kid     string
 	hasKid  bool
 	badHdr  bool // crit present, or b64 not true
+	typOK   bool // typ is one of WithTokenType's (judged only when configured)
 	payload []byte
 	claims  claims
 	source  Source
 }
 
-// classify decides whether cred is "our" token (semantics §2) and, if so,
+// notOurs says why a credential is not "our" token (docs/semantics.md §2),
+// for the debug log; ours (0) means it is. Returning it costs nothing; the
+// details are only gathered when debug logging is on (see explain).
+type notOurs uint8
+
+const (
+	ours notOurs = iota
+	notShape
+	notSize
+	notHeader
+	notAlg
+	notPayload
+	notIss
+	notIssuer
+)
+
+// classify decides whether cred is "our" token (docs/semantics.md §2) and, if so,
 // fills t. It never panics, and allocates at most the decoded payload and a
 // few small strings.
-func (v *Verifier) classify(cred string, t *token) bool {
+func (v *Verifier) classify(cred string, t *token) notOurs {
+	if len(cred) > v.maxTokenSize {
+		return notSize
+	}
 	d1, d2, ok := compactShape(cred, v.maxTokenSize)
 	if !ok {
-		return false
+		return notShape
 	}
 	// Header: decoded on the stack for ordinary sizes.
 	var hbuf [384]byte
@@ -91,21 +111,22 @@ func (v *Verifier) classify(cred string, t *token) bool {
 	}
 	n, err := b64.Decode(hdr, hsrc)
 	if err != nil {
-		return false
+		return notHeader
 	}
 	hdr = hdr[:n]
 	if !json.Valid(hdr) {
-		return false
+		return notHeader
 	}
 	it, ok := newObjIter(hdr)
 	if !ok {
-		return false
+		return notHeader
 	}
 	var seen uint8
-	const sAlg, sKid, sCrit, sB64 = 1, 2, 4, 8
+	const sAlg, sKid, sCrit, sB64, sTyp = 1, 2, 4, 8, 16
 	t.badHdr = false
 	t.hasKid = false
 	t.alg = ""
+	t.typOK = false
 	for {
 		rawName, val, more := it.next()
 		if !more {
@@ -113,21 +134,21 @@ func (v *Verifier) classify(cred string, t *token) bool {
 		}
 		name, ok := memberName(rawName)
 		if !ok {
-			return false
+			return notHeader
 		}
 		var bit uint8
 		switch string(name) {
 		case "alg":
 			bit = sAlg
 			if len(val) == 0 || val[0] != '"' {
-				return false
+				return notAlg
 			}
 			t.alg = v.allowedAlg(val)
 		case "kid":
 			bit = sKid
 			s, ok := jsonString(val)
 			if !ok {
-				return false
+				return notHeader
 			}
 			t.kid, t.hasKid = s, true
 		case "crit":
@@ -138,38 +159,44 @@ func (v *Verifier) classify(cred string, t *token) bool {
 			if string(val) != "true" {
 				t.badHdr = true
 			}
+		case "typ":
+			if v.types == nil {
+				continue // typ is not judged
+			}
+			bit = sTyp
+			t.typOK = v.acceptedType(val)
 		default:
 			continue
 		}
 		if seen&bit != 0 {
-			return false // a repeated member makes the header ambiguous
+			return notHeader // a repeated member makes the header ambiguous
 		}
 		seen |= bit
 	}
 	if t.alg == "" {
-		return false
+		return notAlg
 	}
 	// Payload.
 	psrc := bytesOf(cred[d1+1 : d2])
 	payload := make([]byte, b64.DecodedLen(len(psrc)))
 	n, err = b64.Decode(payload, psrc)
 	if err != nil {
-		return false
+		return notPayload
 	}
 	payload = payload[:n]
 	v.parseClaims(payload, &t.claims)
 	if len(v.issuers) > 0 {
-		// Only the unverified iss is judged here (semantics §2); any other
+		// Only the unverified iss is judged here (docs/semantics.md §2); any other
 		// bad registered claim is row 4, after the signature.
 		if t.claims.badIss || t.claims.has&cIss == 0 {
-			return false
+			return notIss
 		}
 		if _, ok := v.issuers[t.claims.iss]; !ok {
-			return false
+			return notIssuer
 		}
 	}
 	t.raw, t.d2, t.payload = cred, d2, payload
-	return true
+	return ours
 }
 
 // allowedAlg returns the canonical name of the raw JSON string if it is an

@@ -21,8 +21,9 @@ type Verifier struct {
 	stores       []*keyStore
 	algs         []string
 	audiences    []string
-	leeway       float64 // seconds
-	maxLifetime  float64 // seconds, 0 = off
+	types        []string // nil: typ not judged
+	leeway       float64  // seconds
+	maxLifetime  float64  // seconds, 0 = off
 	required     []requiredClaim
 	maxTokenSize int
 	cookies      []string
@@ -56,6 +57,7 @@ func New(opts ...Option) (*Verifier, error) {
 	}
 	v := &Verifier{
 		audiences:    c.audiences,
+		types:        c.types,
 		leeway:       c.leeway.Seconds(),
 		maxLifetime:  c.maxLifetime.Seconds(),
 		required:     c.required,
@@ -182,7 +184,7 @@ func buildCache(c *config) *tokenCache {
 	if entries == 0 {
 		entries, bytes = DefaultCacheEntries, DefaultCacheBytes
 	}
-	return newTokenCache(entries, bytes)
+	return newTokenCache(entries, bytes, c.now, c.leeway.Seconds())
 }
 
 // startFetchers starts the background refresh of every remote key set.

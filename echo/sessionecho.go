@@ -1,8 +1,6 @@
 package sessionecho
 
 import (
-	"errors"
-
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	sessionguard "github.com/sessionguard/sessionguard/core"
@@ -12,6 +10,11 @@ import (
 // API: read the session with [FromContext].
 const sessionKey = "github.com/sessionguard/sessionguard/echo.session"
 
+// adapter owns this package's route options: given to another adapter or
+// to the core's Required/Optional they are an error, not a hook that never
+// fires.
+var adapter = sessionguard.NewAdapter("sessionecho")
+
 // Required returns middleware that lets a request through only with a
 // verified session, which handlers read with [FromContext] or
 // sessionguard.FromContext(c.Request().Context()). Route options
@@ -19,7 +22,7 @@ const sessionKey = "github.com/sessionguard/sessionguard/echo.session"
 // [sessionguard.WithRenderer], [WithSkipper]) override the verifier's
 // defaults.
 func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (echo.MiddlewareFunc, error) {
-	g, err := v.Required(opts...)
+	g, err := adapter.Required(v, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +35,7 @@ func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (echo.
 // 401 TRY_REFRESH_TOKEN, so the client refreshes instead of silently
 // becoming anonymous).
 func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (echo.MiddlewareFunc, error) {
-	g, err := v.Optional(opts...)
+	g, err := adapter.Optional(v, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +44,13 @@ func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (echo.
 
 // Middleware wraps a guard built directly with the core. On failure it
 // writes the core's response itself and then returns an *echo.HTTPError
-// whose Internal is the *sessionguard.Error (see the package doc).
+// whose Internal is the *sessionguard.Error (see the package doc). A nil
+// guard, or one built by another adapter, refuses every request with 401
+// (fail closed).
 func Middleware(g *sessionguard.Guard) echo.MiddlewareFunc {
+	if !adapter.Accepts(g) {
+		g = nil // fail closed (401 to every request): nil, or built by another adapter
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := view{c}
@@ -53,10 +61,9 @@ func Middleware(g *sessionguard.Guard) echo.MiddlewareFunc {
 			if err != nil {
 				resp := g.Render(err)
 				resp.Write(c.Response())
-				code := sessionguard.CodeUnauthorised
-				var e *sessionguard.Error
-				if errors.As(err, &e) {
-					code = e.Code
+				code, ok := sessionguard.CodeOf(err)
+				if !ok {
+					code = sessionguard.CodeUnauthorised
 				}
 				return &echo.HTTPError{Code: resp.Status, Message: string(code), Internal: err}
 			}
@@ -73,12 +80,12 @@ func Middleware(g *sessionguard.Guard) echo.MiddlewareFunc {
 // handler unverified and without a session. Default: none skipped.
 func WithSkipper(skip middleware.Skipper) sessionguard.RouteOption {
 	if skip == nil {
-		return sessionguard.WithSkip(nil) // rejected by Required/Optional
+		return adapter.Own(sessionguard.WithSkip(nil)) // refused by Required/Optional
 	}
-	return sessionguard.WithSkip(func(r sessionguard.Request) bool {
+	return adapter.Own(sessionguard.WithSkip(func(r sessionguard.Request) bool {
 		v, ok := r.(view)
 		return ok && skip(v.c)
-	})
+	}))
 }
 
 // FromContext returns the session the middleware stored in c, if any.

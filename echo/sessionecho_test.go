@@ -283,3 +283,17 @@ func TestNoPanics(t *testing.T) {
 	})
 	serve(e, "GET", "/ctx", nil)
 }
+
+// TestOptionOwnership: this adapter's options are its own (see
+// conformance.RunOptionOwnership).
+func TestOptionOwnership(t *testing.T) {
+	conformance.RunOptionOwnership(t, sessionecho.WithSkipper(func(echo.Context) bool { return false }),
+		func(v *sessionguard.Verifier, required bool, opts ...sessionguard.RouteOption) error {
+			if required {
+				_, err := sessionecho.Required(v, opts...)
+				return err
+			}
+			_, err := sessionecho.Optional(v, opts...)
+			return err
+		})
+}

@@ -8,13 +8,18 @@ import (
 	sessionguard "github.com/sessionguard/sessionguard/core"
 )
 
+// adapter owns this package's route options: given to another adapter or
+// to the core's Required/Optional they are an error, not a hook that never
+// fires.
+var adapter = sessionguard.NewAdapter("sessionfiber")
+
 // Required returns middleware that lets a request through only with a
 // verified session, which handlers read with [FromContext] or, from
 // c.UserContext(), with sessionguard.FromContext. Route options
 // ([sessionguard.WithTransfer], [sessionguard.WithClaims],
 // [sessionguard.WithRenderer], [WithNext]) override the verifier's defaults.
 func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber.Handler, error) {
-	g, err := v.Required(opts...)
+	g, err := adapter.Required(v, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +32,7 @@ func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber
 // 401 TRY_REFRESH_TOKEN, so the client refreshes instead of silently
 // becoming anonymous).
 func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber.Handler, error) {
-	g, err := v.Optional(opts...)
+	g, err := adapter.Optional(v, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -38,8 +43,12 @@ func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (fiber
 // is answered here (status, headers and body of the guard's response) and
 // the handler returns nil, so Fiber's ErrorHandler never rewrites it. An
 // error returned by the handlers after it (c.Next) is returned unchanged.
-// A nil g refuses every request with 401 (the core fails closed).
+// A nil guard, or one built by another adapter, refuses every request with
+// 401 (fail closed).
 func Middleware(g *sessionguard.Guard) fiber.Handler {
+	if !adapter.Accepts(g) {
+		g = nil // fail closed (401 to every request): nil, or built by another adapter
+	}
 	return func(c *fiber.Ctx) error {
 		view := request{c}
 		if g.Skip(view) {
@@ -82,12 +91,12 @@ func render(c *fiber.Ctx, r sessionguard.Response) {
 // Default: none skipped. A nil next makes Required and Optional fail.
 func WithNext(next func(c *fiber.Ctx) bool) sessionguard.RouteOption {
 	if next == nil {
-		return sessionguard.WithSkip(nil) // rejected by Required/Optional
+		return adapter.Own(sessionguard.WithSkip(nil)) // refused by Required/Optional
 	}
-	return sessionguard.WithSkip(func(r sessionguard.Request) bool {
+	return adapter.Own(sessionguard.WithSkip(func(r sessionguard.Request) bool {
 		fr, ok := r.(request)
 		return ok && next(fr.c)
-	})
+	}))
 }
 
 // FromContext returns the session the middleware stored in c's locals.
@@ -115,15 +124,26 @@ func (r request) Method() string { return r.c.Method() }
 // net/http's Request.Host for origin-form requests.
 func (r request) Host() string { return borrowed(r.c.Request().Header.Host()) }
 
-// Values implements sessionguard.Request: every field of the header, in
-// arrival order.
+// Values implements sessionguard.Request: every field of the header
+// called name, in arrival order, read from the header block as received
+// (RequestHeader.RawHeaders) by the core's sessionguard.FieldValues. So
+// names match case-insensitively even under DisableHeaderNormalizing, and
+// the Cookie field is the one sent, never the jar fasthttp re-serialises
+// (trimmed and unquoted) once anything has called c.Cookies.
+//
+// A request that was not parsed from a connection (built in code, as in
+// benchmarks) has no raw block; it is read through fasthttp's own lookup.
 func (r request) Values(name string) []string {
-	raw := r.c.Request().Header.PeekAll(name)
-	if len(raw) == 0 {
+	h := &r.c.Request().Header
+	if raw := h.RawHeaders(); len(raw) > 0 {
+		return sessionguard.FieldValues(borrowed(raw), name)
+	}
+	all := h.PeekAll(name)
+	if len(all) == 0 {
 		return nil
 	}
-	vals := make([]string, len(raw))
-	for i, b := range raw {
+	vals := make([]string, len(all))
+	for i, b := range all {
 		vals[i] = borrowed(b)
 	}
 	return vals

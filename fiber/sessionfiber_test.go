@@ -94,6 +94,21 @@ func TestConformanceAfterCookieParsing(t *testing.T) {
 	})
 }
 
+// TestConformanceWithoutHeaderNormalizing runs the suite with
+// DisableHeaderNormalizing, under which fasthttp keeps field names as sent
+// and looks them up case-sensitively: the adapter must still read every
+// field whatever its case (a lower-case sec-fetch-site must still guard the
+// cookie, two authorization fields must still be refused).
+func TestConformanceWithoutHeaderNormalizing(t *testing.T) {
+	conformance.Run(t, func(t testing.TB, v *sessionguard.Verifier) string {
+		cfg := testConfig
+		cfg.DisableHeaderNormalizing = true
+		app := fiber.New(cfg)
+		mountOn(t, app, v)
+		return serve(t, app)
+	})
+}
+
 func TestWithNext(t *testing.T) {
 	v, _ := conformance.Cases(t)
 	mw, err := sessionfiber.Required(v, sessionfiber.WithNext(func(c *fiber.Ctx) bool { return c.Path() == "/public" }))
@@ -465,4 +480,18 @@ func rawRoundTrip(t testing.TB, base, raw string) (string, int) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b), resp.StatusCode
+}
+
+// TestOptionOwnership: this adapter's options are its own (see
+// conformance.RunOptionOwnership).
+func TestOptionOwnership(t *testing.T) {
+	conformance.RunOptionOwnership(t, sessionfiber.WithNext(func(*fiber.Ctx) bool { return false }),
+		func(v *sessionguard.Verifier, required bool, opts ...sessionguard.RouteOption) error {
+			if required {
+				_, err := sessionfiber.Required(v, opts...)
+				return err
+			}
+			_, err := sessionfiber.Optional(v, opts...)
+			return err
+		})
 }

@@ -5,6 +5,11 @@ import (
 	sessionguard "github.com/sessionguard/sessionguard/core"
 )
 
+// adapter owns this package's route options: given to another adapter or
+// to the core's Required/Optional they are an error, not a hook that never
+// fires.
+var adapter = sessionguard.NewAdapter("sessiongin")
+
 // Required returns middleware that lets a request through only with a
 // verified session, which handlers read with [FromContext] or
 // sessionguard.FromContext(c.Request.Context()). Route options
@@ -12,7 +17,7 @@ import (
 // [sessionguard.WithRenderer], [WithSkipper]) override the verifier's
 // defaults.
 func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (gin.HandlerFunc, error) {
-	g, err := v.Required(opts...)
+	g, err := adapter.Required(v, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -25,19 +30,23 @@ func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (gin.H
 // 401 TRY_REFRESH_TOKEN, so the client refreshes instead of silently
 // becoming anonymous).
 func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (gin.HandlerFunc, error) {
-	g, err := v.Optional(opts...)
+	g, err := adapter.Optional(v, opts...)
 	if err != nil {
 		return nil, err
 	}
 	return Middleware(g), nil
 }
 
-// Middleware wraps a guard built directly with the core.
+// Middleware wraps a guard built directly with the core. A nil guard, or
+// one built by another adapter, refuses every request with 401 (fail closed).
 //
 // A refused request gets the guard's response (status, headers, body), its
 // *sessionguard.Error is attached with c.Error as [gin.ErrorTypePrivate],
 // and the chain is aborted: no later handler runs.
 func Middleware(g *sessionguard.Guard) gin.HandlerFunc {
+	if !adapter.Accepts(g) {
+		g = nil // fail closed (401 to every request): nil, or built by another adapter
+	}
 	return func(c *gin.Context) {
 		view := request{c}
 		if g.Skip(view) {
@@ -63,12 +72,12 @@ func Middleware(g *sessionguard.Guard) gin.HandlerFunc {
 // handler unverified and without a session. Default: none skipped.
 func WithSkipper(skip func(*gin.Context) bool) sessionguard.RouteOption {
 	if skip == nil {
-		return sessionguard.WithSkip(nil) // rejected by Required/Optional
+		return adapter.Own(sessionguard.WithSkip(nil)) // refused by Required/Optional
 	}
-	return sessionguard.WithSkip(func(r sessionguard.Request) bool {
+	return adapter.Own(sessionguard.WithSkip(func(r sessionguard.Request) bool {
 		gr, ok := r.(request)
 		return ok && skip(gr.c)
-	})
+	}))
 }
 
 // FromContext returns the request's session, if the middleware stored one.

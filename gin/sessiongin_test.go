@@ -280,3 +280,17 @@ func BenchmarkMiddleware(b *testing.B) {
 		r.ServeHTTP(httptest.NewRecorder(), req)
 	}
 }
+
+// TestOptionOwnership: this adapter's options are its own (see
+// conformance.RunOptionOwnership).
+func TestOptionOwnership(t *testing.T) {
+	conformance.RunOptionOwnership(t, sessiongin.WithSkipper(func(*gin.Context) bool { return false }),
+		func(v *sessionguard.Verifier, required bool, opts ...sessionguard.RouteOption) error {
+			if required {
+				_, err := sessiongin.Required(v, opts...)
+				return err
+			}
+			_, err := sessiongin.Optional(v, opts...)
+			return err
+		})
+}

@@ -7,13 +7,18 @@ import (
 	sessionguard "github.com/sessionguard/sessionguard/core"
 )
 
+// adapter owns this package's route options: given to another adapter or
+// to the core's Required/Optional they are an error, not a hook that never
+// fires.
+var adapter = sessionguard.NewAdapter("sessionhttp")
+
 // Required returns middleware that lets a request through only with a
 // verified session, which handlers read with [FromRequest] or
 // sessionguard.FromContext. Route options ([sessionguard.WithTransfer],
 // [sessionguard.WithClaims], [sessionguard.WithRenderer], [WithSkipper])
 // override the verifier's defaults.
 func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (func(http.Handler) http.Handler, error) {
-	g, err := v.Required(opts...)
+	g, err := adapter.Required(v, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -26,15 +31,19 @@ func Required(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (func(
 // 401 TRY_REFRESH_TOKEN, so the client refreshes instead of silently
 // becoming anonymous).
 func Optional(v *sessionguard.Verifier, opts ...sessionguard.RouteOption) (func(http.Handler) http.Handler, error) {
-	g, err := v.Optional(opts...)
+	g, err := adapter.Optional(v, opts...)
 	if err != nil {
 		return nil, err
 	}
 	return Middleware(g), nil
 }
 
-// Middleware wraps a guard built directly with the core.
+// Middleware wraps a guard built directly with the core. A nil guard, or
+// one built by another adapter, refuses every request with 401 (fail closed).
 func Middleware(g *sessionguard.Guard) func(http.Handler) http.Handler {
+	if !adapter.Accepts(g) {
+		g = nil // fail closed (401 to every request): nil, or built by another adapter
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			view := sessionguard.HTTPRequest{R: r}
@@ -59,12 +68,12 @@ func Middleware(g *sessionguard.Guard) func(http.Handler) http.Handler {
 // handler unverified and without a session. Default: none skipped.
 func WithSkipper(skip func(*http.Request) bool) sessionguard.RouteOption {
 	if skip == nil {
-		return sessionguard.WithSkip(nil) // rejected by Required/Optional
+		return adapter.Own(sessionguard.WithSkip(nil)) // refused by Required/Optional
 	}
-	return sessionguard.WithSkip(func(r sessionguard.Request) bool {
+	return adapter.Own(sessionguard.WithSkip(func(r sessionguard.Request) bool {
 		hr, ok := r.(sessionguard.HTTPRequest)
 		return ok && skip(hr.R)
-	})
+	}))
 }
 
 // FromRequest returns the request's session, if the middleware stored one.

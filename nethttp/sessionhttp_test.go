@@ -62,3 +62,17 @@ func TestSkipper(t *testing.T) {
 		t.Error("nil skipper accepted")
 	}
 }
+
+// TestOptionOwnership: this adapter's options are its own (see
+// conformance.RunOptionOwnership).
+func TestOptionOwnership(t *testing.T) {
+	conformance.RunOptionOwnership(t, sessionhttp.WithSkipper(func(*http.Request) bool { return false }),
+		func(v *sessionguard.Verifier, required bool, opts ...sessionguard.RouteOption) error {
+			if required {
+				_, err := sessionhttp.Required(v, opts...)
+				return err
+			}
+			_, err := sessionhttp.Optional(v, opts...)
+			return err
+		})
+}

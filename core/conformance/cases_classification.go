@@ -26,6 +26,20 @@ func classificationCases(f *fixture, add adder) {
 	add(get("foreign/cookie-other-issuer/optional", "/any/optional", cookie(ck(t.foreignIss))), f.ok("", ""))
 	add(get("foreign/cookie-garbage/required", "/cookie/required", cookie(ck("not-a-jwt"))), fail(v, eNoToken))
 
+	// The cookie is read raw, the same on every adapter (net/http's parser
+	// refuses these forms; a framework that trims or unquotes must not be
+	// let in): they are not ours.
+	for _, c := range []struct{ name, pair string }{
+		{"spaces-around-equals", CookieName + " = " + t.bob},
+		{"space-before-value", CookieName + "= " + t.bob},
+		{"space-in-name", CookieName + " =" + t.bob},
+		{"doubled-quotes", CookieName + `=""` + t.bob + `""`},
+		{"unbalanced-quote", CookieName + `="` + t.bob},
+	} {
+		add(get("cookie-form/"+c.name+"/optional", "/cookie/optional", cookie(c.pair)), f.ok("", ""))
+		add(get("cookie-form/"+c.name+"/required", "/cookie/required", cookie(c.pair)), fail(v, eNoToken))
+	}
+
 	// The Bearer scheme is matched case-insensitively, one or more spaces.
 	add(get("bearer/lowercase", "/any/required", Header{"Authorization", "bearer " + t.alice}), f.ok("alice", "header"))
 	add(get("bearer/uppercase", "/any/required", Header{"Authorization", "BEARER " + t.alice}), f.ok("alice", "header"))

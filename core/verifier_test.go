@@ -2,6 +2,7 @@ package sessionguard_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"net/http"
 	"testing"
@@ -10,6 +11,21 @@ import (
 	sessionguard "github.com/sessionguard/sessionguard/core"
 	"github.com/sessionguard/sessionguard/core/sgtest"
 )
+
+// TestPublicKeysSource checks the explicit-key source with and without kid.
+func TestPublicKeysSource(t *testing.T) {
+	k := sgtest.NewKey("ES256", "")
+	pub := k.Public().(*ecdsa.PublicKey)
+	v, err := sessionguard.New(sessionguard.WithIssuer("i", sessionguard.PublicKeys(sessionguard.PublicKey{Key: pub})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := v.Required()
+	tok := k.Mint(sgtest.Claims("i", "u", time.Hour))
+	if _, err := g.Check(context.Background(), sessionguard.MapRequest{Header: http.Header{"Authorization": {"Bearer " + tok}}}); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func TestSmoke(t *testing.T) {
 	k := sgtest.NewKey("ES256", "k1")
