@@ -12,35 +12,106 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	sessionguard "github.com/sessionguard/sessionguard/core"
 	sessionissuer "github.com/sessionguard/sessionguard/issuer"
+	pgstore "github.com/sessionguard/sessionguard/store/postgres"
+	redisstore "github.com/sessionguard/sessionguard/store/redis"
+	sqlitestore "github.com/sessionguard/sessionguard/store/sqlite"
 )
 
 // The issuing side of conformance-server.md (docs/lifecycle.md): with
 // -store, the server also starts, refreshes and revokes sessions, and the
 // verified routes verify the tokens it issues.
 
-// openStore opens the -store flag's store. Only memory is built in: the
-// store modules (store/sqlite, store/postgres, store/redis) are wired once
-// they exist.
-func openStore(spec string) (sessionissuer.Store, error) {
-	kind, _, _ := strings.Cut(spec, ":")
-	switch kind {
-	case "memory":
-		if spec != "memory" {
-			return nil, errors.New("-store memory takes no argument")
+// storeSpec splits the -store flag: "memory", "sqlite:PATH", "postgres:URL"
+// or "redis:URL" (a bare "postgres://…" or "redis://…" URL is accepted too).
+// It checks the syntax only; [openStore] connects.
+func storeSpec(spec string) (kind, arg string, err error) {
+	kind, arg, _ = strings.Cut(spec, ":")
+	if strings.HasPrefix(arg, "//") && (kind == "postgres" || kind == "postgresql" || kind == "redis" || kind == "rediss") {
+		arg = spec // the URL itself
+		if kind == "postgresql" {
+			kind = "postgres"
 		}
-		return sessionissuer.NewMemoryStore(), nil
-	case "sqlite", "postgres", "redis":
-		return nil, fmt.Errorf("-store %s is not available in this build (only memory)", kind)
+		if kind == "rediss" {
+			kind = "redis"
+		}
 	}
-	return nil, errors.New("-store must be memory, sqlite:PATH, postgres:URL or redis:URL")
+	switch {
+	case kind == "memory" && arg == "":
+		return kind, "", nil
+	case kind == "memory":
+		return "", "", errors.New("-store memory takes no argument")
+	case (kind == "sqlite" || kind == "postgres" || kind == "redis") && arg != "":
+		return kind, arg, nil
+	}
+	return "", "", errors.New("-store must be memory, sqlite:PATH, postgres:URL or redis:URL")
 }
+
+// openStore opens and migrates the -store flag's store. A connection
+// failure is reported without the driver's text for postgres and redis (it
+// may hold the URL's password).
+func openStore(spec string) (sessionissuer.Store, func(), error) {
+	kind, arg, err := storeSpec(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	switch kind {
+	case "sqlite":
+		st, err := sqlitestore.New(arg)
+		if err == nil {
+			if err = st.Migrate(ctx); err != nil {
+				_ = st.Close()
+			}
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("-store sqlite: %v", err)
+		}
+		return st, func() { _ = st.Close() }, nil
+	case "postgres":
+		st, err := pgstore.New(ctx, arg)
+		if err == nil {
+			if err = st.Migrate(ctx); err != nil {
+				st.Close()
+			}
+		}
+		if err != nil {
+			return nil, nil, errors.New("-store postgres: cannot connect to the database or migrate it")
+		}
+		return st, st.Close, nil
+	case "redis":
+		// go-redis logs dial failures to the process's stderr by itself;
+		// the server's stderr is its own (one line on a bad start).
+		redis.SetLogger(quietRedis{})
+		st, err := redisstore.New(ctx, arg)
+		if err == nil {
+			if err = st.Migrate(ctx); err != nil {
+				_ = st.Close()
+			}
+		}
+		if err != nil {
+			return nil, nil, errors.New("-store redis: cannot connect to the server or migrate it")
+		}
+		return st, func() { _ = st.Close() }, nil
+	}
+	return sessionissuer.NewMemoryStore(), func() {}, nil
+}
+
+// quietRedis drops go-redis' internal log lines (they may name the server
+// and repeat driver errors; the store reports failures through its calls).
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // issuing is the issuing side's state.
 type issuing struct {
 	iss    *sessionissuer.Issuer
 	faults *faultStore
+	close  func() // closes the store
 
 	mu     sync.Mutex
 	thefts []theft
@@ -54,11 +125,11 @@ type theft struct {
 // newIssuer builds the issuer over the -store store, wrapped for fault
 // injection. self is the default "iss" (http://HOST:PORT of the listener).
 func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
-	st, err := openStore(o.store)
+	st, closeStore, err := openStore(o.store)
 	if err != nil {
 		return nil, err
 	}
-	is := &issuing{faults: &faultStore{Store: st}}
+	is := &issuing{faults: &faultStore{Store: st}, close: closeStore}
 	iss := o.selfIssuer
 	if iss == "" {
 		iss = self
@@ -96,6 +167,7 @@ func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
 	}
 	is.iss, err = sessionissuer.New(is.faults, opts...)
 	if err != nil {
+		closeStore()
 		return nil, err
 	}
 	// The verified routes verify issued tokens from the first request on:
@@ -104,6 +176,7 @@ func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
 	defer cancel()
 	if err := is.iss.Ready(ctx); err != nil {
 		_ = is.iss.Close()
+		closeStore()
 		return nil, err
 	}
 	return is, nil
