@@ -179,6 +179,16 @@ test('sign in with cookies shows the profile and the second backend\'s answer', 
   await shot(page, '02-profile-cookie');
 });
 
+test('Secure cookies work on plain http://localhost too', async () => {
+  const page = await newPage('localhost');
+  const origin = api.replace('127.0.0.1', 'localhost');
+  await signIn(page, origin, 'carol');
+  assert.equal(await text(page, '#p-sub'), 'carol');
+  const cookies = await ctx.localhost.cookies(origin);
+  assert.ok(cookies.length >= 2 && cookies.every((c) => c.secure && c.domain === 'localhost'));
+  await ctx.localhost.close();
+});
+
 test('a second browser context signs in as the same user', async () => {
   const page = await newPage('b');
   await signIn(page, api, 'alice');
