@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -102,6 +102,7 @@ async function startAttacker() {
 
 async function newPage(name, options = {}) {
   ctx[name] = await browser.newContext(options);
+  ctx[name].setDefaultTimeout(10000);
   pages[name] = await ctx[name].newPage();
   pages[name].on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
   return pages[name];
@@ -121,6 +122,19 @@ async function signIn(page, origin, name) {
 
 const text = (page, sel) => page.textContent(sel);
 
+// showDevices opens (or reopens) the devices view and waits for its list.
+async function showDevices(page) {
+  if (await page.evaluate(() => location.hash) === '#devices') {
+    await page.click('#nav-profile');
+    await page.waitForSelector('#view-profile:not([hidden])');
+  }
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/auth/sessions') && r.status() === 200),
+    page.click('#nav-devices'),
+  ]);
+  await page.waitForSelector('#view-devices:not([hidden])');
+}
+
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'sessionguard-demo-e2e-'));
   rmSync(artifacts, { recursive: true, force: true });
@@ -133,6 +147,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (demo) writeFileSync(join(artifacts, 'demo.log'), demo.logs());
   await browser?.close();
   attackerServer?.close();
   if (demo && demo.exitCode === null) {
@@ -237,8 +252,7 @@ test('past the access lifetime the next call refreshes transparently and retries
 
 test('your devices shows both sessions; revoking the other signs it out at its next refresh', async () => {
   const page = pages.a;
-  await page.click('#nav-devices');
-  await page.waitForSelector('#view-devices:not([hidden])');
+  await showDevices(page);
   await page.waitForFunction(() => document.querySelectorAll('#devices tr').length === 2);
   assert.equal(await page.locator('#devices tr .current').count(), 1);
   const current = await page.locator('#devices tr:has(.current)').getAttribute('data-sid');
@@ -266,6 +280,11 @@ test('your devices shows both sessions; revoking the other signs it out at its n
 });
 
 test('an attacker page on a third origin cannot use the cookie session', async () => {
+  // A live session to abuse: a fresh access cookie (refreshed if need be).
+  await Promise.all([
+    pages.a.waitForResponse((r) => r.url().endsWith('/api/profile') && r.status() === 200),
+    pages.a.click('#nav-profile'),
+  ]);
   const page = await ctx.a.newPage();
   for (const path of ['/revoke-others', '/logout']) {
     await page.goto(attacker + path);
@@ -293,7 +312,7 @@ test('sign out everywhere else', async () => {
   const d = await newPage('d');
   await signIn(d, api, 'alice');
   const page = pages.a;
-  await page.click('#nav-devices');
+  await showDevices(page);
   await page.waitForFunction(() => document.querySelectorAll('#devices tr').length === 2);
   await Promise.all([
     page.waitForResponse((r) => r.url().endsWith('/api/sessions/revoke-others') && r.status() === 204),
