@@ -104,15 +104,25 @@ func TestServer(t *testing.T) {
 
 func TestBadInvocations(t *testing.T) {
 	for name, args := range map[string][]string{
-		"no-framework":       {"-jwks-file", "x"},
-		"unknown-framework":  {"-framework", "martini", "-jwks-file", "x"},
-		"unknown-flag":       {"-framework", "gin", "-nope"},
-		"no-jwks":            {"-framework", "gin"},
-		"both-jwks":          {"-framework", "gin", "-jwks-file", "x", "-jwks-url", "https://a/b"},
-		"unreadable-jwks":    {"-framework", "nethttp", "-jwks-file", filepath.Join(t.TempDir(), "missing.json")},
-		"https-only":         {"-framework", "nethttp", "-jwks-url", "http://example.com/jwks.json"},
-		"bad-trusted-origin": {"-framework", "echo", "-jwks-url", "https://a/b", "-trusted-origin", "not an origin"},
-		"bad-min-interval":   {"-framework", "echo", "-jwks-url", "https://a/b", "-jwks-min-interval", "soon"},
+		"no-framework":        {"-jwks-file", "x"},
+		"unknown-framework":   {"-framework", "martini", "-jwks-file", "x"},
+		"unknown-flag":        {"-framework", "gin", "-nope"},
+		"no-jwks":             {"-framework", "gin"},
+		"both-jwks":           {"-framework", "gin", "-jwks-file", "x", "-jwks-url", "https://a/b"},
+		"unreadable-jwks":     {"-framework", "nethttp", "-jwks-file", filepath.Join(t.TempDir(), "missing.json")},
+		"https-only":          {"-framework", "nethttp", "-jwks-url", "http://example.com/jwks.json"},
+		"bad-trusted-origin":  {"-framework", "echo", "-jwks-url", "https://a/b", "-trusted-origin", "not an origin"},
+		"bad-min-interval":    {"-framework", "echo", "-jwks-url", "https://a/b", "-jwks-min-interval", "soon"},
+		"store-unknown":       {"-framework", "gin", "-store", "mongo:x"},
+		"store-memory-arg":    {"-framework", "gin", "-store", "memory:x"},
+		"store-sqlite-bad":    {"-framework", "gin", "-store", "sqlite:/nonexistent/dir/x.db"},
+		"store-sqlite-empty":  {"-framework", "gin", "-store", "sqlite:"},
+		"store-postgres-down": {"-framework", "gin", "-store", "postgres:postgres://u:pw@127.0.0.1:1/db?connect_timeout=2"},
+		"store-redis-down":    {"-framework", "gin", "-store", "redis://:pw@127.0.0.1:1/0"},
+		"issuing-no-store":    {"-framework", "gin", "-jwks-file", "x", "-refresh-grace", "1s"},
+		"negative-ttl":        {"-framework", "gin", "-store", "memory", "-access-ttl", "-1s"},
+		"ttl-order":           {"-framework", "gin", "-store", "memory", "-access-ttl", "2h", "-session-ttl", "1h"},
+		"issuer-no-jwks":      {"-framework", "gin", "-store", "memory", "-issuer", "https://other"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
