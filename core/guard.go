@@ -107,7 +107,10 @@ func (g *Guard) Check(ctx context.Context, r Request) (*Session, error) {
 	if g == nil || r == nil {
 		return nil, errNoToken // fail closed on a programming error
 	}
-	s, e := g.check(ctx, r)
+	s, e, src := g.check(ctx, r)
+	if g.v.observer != nil {
+		g.v.observeRequest(s, e, src)
+	}
 	if e != nil {
 		if g.v.log.Enabled(ctx, slog.LevelDebug) {
 			attrs := []slog.Attr{slog.String("code", string(e.Code)), slog.String("reason", e.Reason.Error())}
@@ -125,18 +128,19 @@ func (g *Guard) Check(ctx context.Context, r Request) (*Session, error) {
 }
 
 // check selects a token in three steps (docs/semantics.md §3): the header, else the
-// cookie, else none. Once a step selects a token its outcome is final.
-func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
+// cookie, else none. Once a step selects a token its outcome is final. It
+// also reports the source of the selected token (0: none was selected).
+func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error, Source) {
 	if r.Method() == http.MethodOptions {
-		return nil, nil
+		return nil, nil, 0
 	}
 	authz := r.Values("Authorization")
 	if len(authz) > 1 {
-		return nil, errDuplicateAuthz
+		return nil, errDuplicateAuthz, 0
 	}
 	if g.cfg.transfer != TransferCookie && len(authz) == 1 {
 		if s, e, selected := g.fromHeader(ctx, authz[0]); selected {
-			return s, e
+			return s, e, SourceHeader
 		}
 	}
 	marker := false
@@ -145,10 +149,11 @@ func (g *Guard) check(ctx context.Context, r Request) (*Session, *Error) {
 		var e *Error
 		var selected bool
 		if s, e, selected, marker = g.fromCookie(ctx, r); selected {
-			return s, e
+			return s, e, SourceCookie
 		}
 	}
-	return g.noToken(marker)
+	s, e := g.noToken(marker)
+	return s, e, 0
 }
 
 // fromHeader selects and judges the Authorization header's token, if ours.
@@ -159,6 +164,7 @@ func (g *Guard) fromHeader(ctx context.Context, authz string) (s *Session, e *Er
 		return nil, nil, false
 	}
 	if s := v.cache.get(cred, SourceHeader); s != nil {
+		v.cacheEvent(true, SourceHeader)
 		s, e := g.validate(s)
 		return s, e, true
 	}
@@ -167,6 +173,7 @@ func (g *Guard) fromHeader(ctx context.Context, authz string) (s *Session, e *Er
 		return nil, nil, false
 	}
 	t.source = SourceHeader
+	v.cacheEvent(false, SourceHeader)
 	if s, e = v.verify(ctx, &t); e != nil {
 		return nil, e, true
 	}
@@ -196,10 +203,12 @@ func (g *Guard) fromCookie(ctx context.Context, r Request) (s *Session, e *Error
 			}
 		}
 		if cached != nil {
+			v.cacheEvent(true, SourceCookie)
 			s, e := g.validate(cached)
 			return s, e, true, marker
 		}
 		t.source = SourceCookie
+		v.cacheEvent(false, SourceCookie)
 		s, e := v.verify(ctx, &t)
 		if e == nil {
 			s, e = g.validate(s)

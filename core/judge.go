@@ -44,6 +44,11 @@ func (v *Verifier) verify(ctx context.Context, t *token) (*Session, *Error) {
 		return nil, errTokenType // a wrong kind of token of our issuer (row 4)
 	}
 	s := newSession(t)
+	if v.sidClaim != "" || v.sidByIssuer != nil { // WithSessionIDClaim or a preset (sessionid.go)
+		if e := v.sessionIDFromClaim(s); e != nil {
+			return nil, e
+		}
+	}
 	v.cache.put(s, t, key, st)
 	// From here on the session is shared: it must not point into request
 	// memory (newSession copies the token).

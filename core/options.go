@@ -259,6 +259,8 @@ func WithMaxTokenSize(n int) Option {
 // WithCookie names the access-token cookie(s). Default [DefaultCookieName]
 // ("access_token"). Several names are read in the order they appear in the
 // request (useful while renaming a cookie).
+// With a provider preset the preset's names are read as well
+// (docs/providers.md).
 func WithCookie(names ...string) Option {
 	return optionFunc(func(c *config) error {
 		if len(names) == 0 {
