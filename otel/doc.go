@@ -1,9 +1,11 @@
 // Package sessionotel turns sessionguard's observer events into
 // OpenTelemetry metrics.
 //
-//	obs, err := sessionotel.New(meterProvider)
-//	if err != nil { ... }
-//	v, err := sessionguard.New(sessionguard.OIDC(issuer), sessionguard.WithObserver(obs))
+//	obs, err := sessionotel.New(mp)
+//	if err != nil {
+//		return nil, err
+//	}
+//	return sessionguard.New(sessionguard.OIDC(issuer), sessionguard.WithObserver(obs))
 //
 // The same observer can be handed to the issuing side. Instruments (names,
 // units and attributes are listed in docs/observability.md):

@@ -9,9 +9,20 @@ import (
 	sessionguard "github.com/sessionguard/sessionguard/core"
 	"github.com/sessionguard/sessionguard/core/sgtest"
 	sessionotel "github.com/sessionguard/sessionguard/otel"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
+
+// newObservedVerifier is the README's and doc.go's snippet: a verifier whose
+// observer records OpenTelemetry metrics on mp.
+func newObservedVerifier(mp metric.MeterProvider, issuer string) (*sessionguard.Verifier, error) {
+	obs, err := sessionotel.New(mp)
+	if err != nil {
+		return nil, err
+	}
+	return sessionguard.New(sessionguard.OIDC(issuer), sessionguard.WithObserver(obs))
+}
 
 func Example() {
 	// Any metric.MeterProvider; a manual reader here, an OTLP or Prometheus
@@ -20,15 +31,10 @@ func Example() {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
 
-	obs, err := sessionotel.New(mp)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	key := sgtest.NewKey("ES256", "k1")
 	idp := sgtest.NewOIDCServer(key)
 	defer idp.Close()
-	v, err := sessionguard.New(sessionguard.OIDC(idp.Issuer()), sessionguard.WithObserver(obs))
+	v, err := newObservedVerifier(mp, idp.Issuer())
 	if err != nil {
 		fmt.Println(err)
 		return
