@@ -7,6 +7,7 @@ replace (
 	github.com/sessionguard/sessionguard/echo => ../echo
 	github.com/sessionguard/sessionguard/fiber => ../fiber
 	github.com/sessionguard/sessionguard/gin => ../gin
+	github.com/sessionguard/sessionguard/issuer => ../issuer
 	github.com/sessionguard/sessionguard/nethttp => ../nethttp
 )
 
@@ -23,6 +24,7 @@ require (
 	github.com/sessionguard/sessionguard/echo v0.0.0
 	github.com/sessionguard/sessionguard/fiber v0.0.0
 	github.com/sessionguard/sessionguard/gin v0.0.0
+	github.com/sessionguard/sessionguard/issuer v0.0.0
 	github.com/sessionguard/sessionguard/nethttp v0.0.0
 	github.com/valyala/fasthttp v1.51.0
 )

@@ -6,7 +6,6 @@ import (
 	"net"
 
 	"github.com/gofiber/fiber/v2"
-	sessionguard "github.com/sessionguard/sessionguard/core"
 	"github.com/sessionguard/sessionguard/core/conformance"
 	sessionfiber "github.com/sessionguard/sessionguard/fiber"
 )
@@ -16,11 +15,8 @@ type fiberServer struct{ app *fiber.App }
 func (s fiberServer) Serve(ln net.Listener) error        { return s.app.Listener(ln) }
 func (s fiberServer) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
-func mountFiber(v *sessionguard.Verifier) (server, error) {
-	gs, err := guards(v)
-	if err != nil {
-		return nil, err
-	}
+func mountFiber(a app) (server, error) {
+	gs := a.guards
 	// Fiber's default 4 KiB read buffer answers 431 to large tokens. The
 	// buffer bounds the whole header block, so it is set to the block
 	// net/http accepts, and the refusal is worded as net/http words it.
@@ -29,6 +25,9 @@ func mountFiber(v *sessionguard.Verifier) (server, error) {
 		DisableStartupMessage: true,
 		ErrorHandler:          fiberErrors,
 	})
+	for path, e := range a.endpoints {
+		app.All(path, sessionfiber.Handler(e))
+	}
 	health := func(c *fiber.Ctx) error { return c.SendString(conformance.HealthBody) }
 	for _, m := range conformance.Methods {
 		app.Add(m, "/healthz", health)

@@ -44,7 +44,15 @@ type server interface {
 	Shutdown(ctx context.Context) error
 }
 
-var frameworks = map[string]func(v *sessionguard.Verifier) (server, error){
+// app is what every framework serves: the verified routes (guard per path,
+// answered with conformance.SuccessBody) and the issuing side's endpoints
+// (served by the adapter's Handler for every method).
+type app struct {
+	guards    map[string]*sessionguard.Guard
+	endpoints map[string]sessionguard.Endpoint
+}
+
+var frameworks = map[string]func(a app) (server, error){
 	"nethttp": mountNetHTTP,
 	"gin":     mountGin,
 	"echo":    mountEcho,
@@ -60,6 +68,11 @@ type options struct {
 	framework, addr, jwksURL, jwksFile, audience, cookie, marker string
 	issuers, trusted                                             multi
 	minInterval                                                  time.Duration
+
+	// The issuing side (conformance-server.md, last section).
+	store, selfIssuer                                  string
+	accessTTL, sessionTTL, grace, rotation, jwksMaxAge time.Duration
+	insecureCookies                                    bool
 }
 
 func parse(args []string) (options, error) {
@@ -76,6 +89,14 @@ func parse(args []string) (options, error) {
 	fs.StringVar(&o.marker, "refresh-marker", "", "refresh-marker cookie name")
 	fs.Var(&o.trusted, "trusted-origin", "origin allowed to send cookie-authenticated unsafe requests (repeatable)")
 	fs.DurationVar(&o.minInterval, "jwks-min-interval", sessionguard.DefaultMinRefreshInterval, "least time between two JWKS fetches")
+	fs.StringVar(&o.store, "store", "", "memory, sqlite:PATH, postgres:URL or redis:URL: run the issuing side")
+	fs.StringVar(&o.selfIssuer, "self-issuer", "", "iss of issued tokens (default http://HOST:PORT of the listener)")
+	fs.DurationVar(&o.accessTTL, "access-ttl", 0, "access-token lifetime (default the library's)")
+	fs.DurationVar(&o.sessionTTL, "session-ttl", 0, "session lifetime (default the library's)")
+	fs.DurationVar(&o.grace, "refresh-grace", 0, "refresh grace window (default the library's)")
+	fs.DurationVar(&o.rotation, "key-rotation", 0, "signing-key rotation period (default the library's)")
+	fs.DurationVar(&o.jwksMaxAge, "jwks-max-age", 0, "JWKS Cache-Control max-age (default the library's)")
+	fs.BoolVar(&o.insecureCookies, "insecure-cookies", false, "leave Secure off the cookies (plain-http browser tests only)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -84,36 +105,60 @@ func parse(args []string) (options, error) {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case frameworks[o.framework] == nil:
 		return o, errors.New("-framework must be one of nethttp, gin, echo, fiber")
-	case (o.jwksURL == "") == (o.jwksFile == ""):
-		return o, errors.New("exactly one of -jwks-url and -jwks-file is required")
+	case o.jwksURL != "" && o.jwksFile != "":
+		return o, errors.New("at most one of -jwks-url and -jwks-file")
+	case o.store == "" && o.jwksURL == "" && o.jwksFile == "":
+		return o, errors.New("one of -jwks-url and -jwks-file is required (or -store)")
+	case o.store == "" && (o.selfIssuer != "" || o.accessTTL != 0 || o.sessionTTL != 0 || o.grace != 0 ||
+		o.rotation != 0 || o.jwksMaxAge != 0 || o.insecureCookies):
+		return o, errors.New("the issuing side's flags need -store")
+	case o.accessTTL < 0 || o.sessionTTL < 0 || o.grace < 0 || o.rotation < 0 || o.jwksMaxAge < 0:
+		return o, errors.New("durations must be positive")
+	}
+	if o.store != "" {
+		if _, err := openStore(o.store); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }
 
-func verifier(o options, log *slog.Logger) (*sessionguard.Verifier, error) {
+func verifier(o options, is *issuing, log *slog.Logger) (*sessionguard.Verifier, error) {
 	var src *sessionguard.KeySource
-	if o.jwksFile != "" {
+	switch {
+	case o.jwksFile == "" && o.jwksURL == "":
+		// -store alone: only the issuer's own tokens.
+	case o.jwksFile != "":
 		doc, err := os.ReadFile(o.jwksFile)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read -jwks-file: %v", errors.Unwrap(err))
 		}
 		src = sessionguard.StaticJWKS(doc)
-	} else {
+	default:
 		src = sessionguard.RemoteJWKS(o.jwksURL, sessionguard.WithMinRefreshInterval(o.minInterval),
 			sessionguard.WithRefreshInterval(max(o.minInterval, sessionguard.DefaultRefreshInterval)),
 			sessionguard.WithMaxRefreshInterval(max(o.minInterval, sessionguard.DefaultMaxRefreshInterval)))
 	}
 	opts := []sessionguard.Option{sessionguard.WithCookie(o.cookie), sessionguard.WithLogger(log)}
-	if len(o.issuers) == 0 {
+	if is != nil {
+		// The issuer's own tokens, through its key source in process; its
+		// options also name the cookies (the -cookie and -refresh-marker
+		// names were given to the issuer) and the audience.
+		opts = append(opts, is.iss.VerifierOptions()...)
+	}
+	if len(o.issuers) == 0 && src != nil && is == nil {
 		opts = append(opts, sessionguard.WithKeySource(src))
 	}
 	for _, iss := range o.issuers {
+		if src == nil {
+			return nil, errors.New("-issuer needs -jwks-url or -jwks-file")
+		}
 		opts = append(opts, sessionguard.WithIssuer(iss, src))
 	}
-	if o.audience != "" {
+	if o.audience != "" && is == nil {
 		opts = append(opts, sessionguard.WithAudience(o.audience))
 	}
-	if o.marker != "" {
+	if o.marker != "" && is == nil {
 		opts = append(opts, sessionguard.WithRefreshMarker(o.marker))
 	}
 	if len(o.trusted) > 0 {
@@ -122,8 +167,9 @@ func verifier(o options, log *slog.Logger) (*sessionguard.Verifier, error) {
 	return sessionguard.New(opts...)
 }
 
-// guards builds each verified route's guard once.
-func guards(v *sessionguard.Verifier) (map[string]*sessionguard.Guard, error) {
+// guards builds each verified route's guard once; with the issuing side,
+// also /revocation/required (/any/required plus the revocation check).
+func guards(v *sessionguard.Verifier, is *issuing) (map[string]*sessionguard.Guard, error) {
 	m := map[string]*sessionguard.Guard{}
 	for _, rt := range conformance.Routes() {
 		if !rt.Verify {
@@ -134,6 +180,14 @@ func guards(v *sessionguard.Verifier) (map[string]*sessionguard.Guard, error) {
 			return nil, err
 		}
 		m[rt.Path] = g
+	}
+	if is != nil {
+		g, err := v.Required(sessionguard.WithTransfer(sessionguard.TransferAny),
+			sessionguard.WithRevocationCheck(is.iss.Revocations()))
+		if err != nil {
+			return nil, err
+		}
+		m["/revocation/required"] = g
 	}
 	return m, nil
 }
@@ -154,19 +208,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(2, err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	v, err := verifier(o, log)
-	if err != nil {
-		return fail(2, err)
-	}
-	defer v.Close()
-	srv, err := frameworks[o.framework](v)
-	if err != nil {
-		return fail(2, err)
-	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fail(1, err)
 	}
+	srv, cleanup, err := build(o, "http://"+ln.Addr().String(), log)
+	if err != nil {
+		_ = ln.Close()
+		return fail(2, err)
+	}
+	defer cleanup()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
@@ -181,4 +232,56 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(1, err)
 	}
 	return 0
+}
+
+// build makes the verifier, the issuing side (with -store) and the
+// framework's server. self is the listener's URL.
+func build(o options, self string, log *slog.Logger) (server, func(), error) {
+	var is *issuing
+	var err error
+	if o.store != "" {
+		if is, err = newIssuer(o, self, log); err != nil {
+			return nil, nil, err
+		}
+	}
+	cleanup := func() {
+		if is != nil {
+			_ = is.iss.Close()
+		}
+	}
+	v, err := verifier(o, is, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	done := func() { _ = v.Close(); cleanup() }
+	if is != nil && o.jwksURL == "" {
+		// The issuer's keys are loaded: the verifier's first load of them
+		// is in process and immediate. (A remote set is never waited for:
+		// the keys-down cases need the server up without it.)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := v.Ready(ctx)
+		cancel()
+		if err != nil {
+			done()
+			return nil, nil, err
+		}
+	}
+	a := app{}
+	if a.guards, err = guards(v, is); err != nil {
+		done()
+		return nil, nil, err
+	}
+	if is != nil {
+		if a.endpoints, err = is.endpoints(v, o.insecureCookies); err != nil {
+			done()
+			return nil, nil, err
+		}
+	}
+	srv, err := frameworks[o.framework](a)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return srv, done, nil
 }

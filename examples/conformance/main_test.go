@@ -113,6 +113,15 @@ func TestBadInvocations(t *testing.T) {
 		"https-only":         {"-framework", "nethttp", "-jwks-url", "http://example.com/jwks.json"},
 		"bad-trusted-origin": {"-framework", "echo", "-jwks-url", "https://a/b", "-trusted-origin", "not an origin"},
 		"bad-min-interval":   {"-framework", "echo", "-jwks-url", "https://a/b", "-jwks-min-interval", "soon"},
+		"store-unknown":      {"-framework", "gin", "-store", "mongo:x"},
+		"store-memory-arg":   {"-framework", "gin", "-store", "memory:x"},
+		"store-sqlite":       {"-framework", "gin", "-store", "sqlite:/tmp/x.db"},
+		"store-postgres":     {"-framework", "gin", "-store", "postgres://u@h/db"},
+		"store-redis":        {"-framework", "gin", "-store", "redis://h:6379"},
+		"issuing-no-store":   {"-framework", "gin", "-jwks-file", "x", "-refresh-grace", "1s"},
+		"negative-ttl":       {"-framework", "gin", "-store", "memory", "-access-ttl", "-1s"},
+		"ttl-order":          {"-framework", "gin", "-store", "memory", "-access-ttl", "2h", "-session-ttl", "1h"},
+		"issuer-no-jwks":     {"-framework", "gin", "-store", "memory", "-issuer", "https://other"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

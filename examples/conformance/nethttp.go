@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	sessionguard "github.com/sessionguard/sessionguard/core"
 	"github.com/sessionguard/sessionguard/core/conformance"
 	sessionhttp "github.com/sessionguard/sessionguard/nethttp"
 )
@@ -14,12 +13,12 @@ func httpServer(h http.Handler) server {
 	return &http.Server{Handler: h, MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 10 * time.Second}
 }
 
-func mountNetHTTP(v *sessionguard.Verifier) (server, error) {
-	gs, err := guards(v)
-	if err != nil {
-		return nil, err
-	}
+func mountNetHTTP(a app) (server, error) {
+	gs := a.guards
 	mux := http.NewServeMux()
+	for path, e := range a.endpoints {
+		mux.Handle(path, sessionhttp.Handler(e))
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(conformance.HealthBody)) })
 	for path, g := range gs {
 		mux.Handle(path, sessionhttp.Middleware(g)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
