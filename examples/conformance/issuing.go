@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,27 +18,11 @@ import (
 // -store, the server also starts, refreshes and revokes sessions, and the
 // verified routes verify the tokens it issues.
 
-// openStore opens the -store flag's store. Only memory is built in: the
-// store modules (store/sqlite, store/postgres, store/redis) are wired once
-// they exist.
-func openStore(spec string) (sessionissuer.Store, error) {
-	kind, _, _ := strings.Cut(spec, ":")
-	switch kind {
-	case "memory":
-		if spec != "memory" {
-			return nil, errors.New("-store memory takes no argument")
-		}
-		return sessionissuer.NewMemoryStore(), nil
-	case "sqlite", "postgres", "redis":
-		return nil, fmt.Errorf("-store %s is not available in this build (only memory)", kind)
-	}
-	return nil, errors.New("-store must be memory, sqlite:PATH, postgres:URL or redis:URL")
-}
-
 // issuing is the issuing side's state.
 type issuing struct {
-	iss    *sessionissuer.Issuer
-	faults *faultStore
+	iss        *sessionissuer.Issuer
+	faults     *faultStore
+	closeStore func()
 
 	mu     sync.Mutex
 	thefts []theft
@@ -54,11 +36,15 @@ type theft struct {
 // newIssuer builds the issuer over the -store store, wrapped for fault
 // injection. self is the default "iss" (http://HOST:PORT of the listener).
 func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
-	st, err := openStore(o.store)
+	spec, err := parseStore(o.store, o.storeNamespace)
 	if err != nil {
 		return nil, err
 	}
-	is := &issuing{faults: &faultStore{Store: st}}
+	st, closeStore, err := openStore(spec, o.storeNamespace, o.accessTTL)
+	if err != nil {
+		return nil, err
+	}
+	is := &issuing{faults: &faultStore{Store: st}, closeStore: closeStore}
 	iss := o.selfIssuer
 	if iss == "" {
 		iss = self
@@ -96,6 +82,7 @@ func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
 	}
 	is.iss, err = sessionissuer.New(is.faults, opts...)
 	if err != nil {
+		closeStore()
 		return nil, err
 	}
 	// The verified routes verify issued tokens from the first request on:
@@ -103,10 +90,16 @@ func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := is.iss.Ready(ctx); err != nil {
-		_ = is.iss.Close()
+		is.close()
 		return nil, err
 	}
 	return is, nil
+}
+
+// close stops the issuer, then releases its store.
+func (is *issuing) close() {
+	_ = is.iss.Close()
+	is.closeStore()
 }
 
 // Mount bases and transfer methods of conformance-server.md.
