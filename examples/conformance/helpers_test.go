@@ -319,19 +319,28 @@ func (in *instance) login(sub string) session {
 
 func sessionOf(t testing.TB, a reply) session {
 	t.Helper()
+	s, err := parseSession(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// parseSession reads a header-mode 200 (safe off the test's goroutine).
+func parseSession(a reply) (session, error) {
 	var b struct {
 		Session struct {
 			SID string `json:"sid"`
 		} `json:"session"`
 	}
 	if err := json.Unmarshal(a.body, &b); err != nil {
-		t.Fatalf("session body %q: %v", a.body, err)
+		return session{}, fmt.Errorf("session body %q: %v", a.body, err)
 	}
 	s := session{sid: b.Session.SID, access: a.header.Get("Access-Token"), refresh: a.header.Get("Refresh-Token")}
 	if s.sid == "" || s.access == "" || s.refresh == "" {
-		t.Fatalf("a 200 without the session: %v %v", a, a.header)
+		return session{}, fmt.Errorf("a 200 without the session: %v %v", a, a.header)
 	}
-	return s
+	return s, nil
 }
 
 // refresh presents a refresh token on the header mount.
@@ -519,7 +528,9 @@ func (pg *ownPostgres) kill() {
 	pg.signal(syscall.SIGKILL)
 	if !waitUntil(10*time.Second, func() bool {
 		for _, pid := range pids {
-			if syscall.Kill(pid, 0) == nil && !zombie(pid) {
+			// Gone, not only dead: the next start refuses to run while
+			// the old postmaster's PID exists, even as a zombie.
+			if syscall.Kill(pid, 0) == nil {
 				return false
 			}
 		}
@@ -527,15 +538,6 @@ func (pg *ownPostgres) kill() {
 	}) {
 		pg.t.Fatal("own PostgreSQL survived SIGKILL")
 	}
-}
-
-func zombie(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	_, rest, _ := strings.Cut(string(b), ") ")
-	return strings.HasPrefix(rest, "Z")
 }
 
 // pause stops every process of the server (SIGSTOP): connections stay
