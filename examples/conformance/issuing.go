@@ -5,24 +5,136 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	sessionguard "github.com/sessionguard/sessionguard/core"
 	sessionissuer "github.com/sessionguard/sessionguard/issuer"
+	pgstore "github.com/sessionguard/sessionguard/store/postgres"
+	redisstore "github.com/sessionguard/sessionguard/store/redis"
+	sqlitestore "github.com/sessionguard/sessionguard/store/sqlite"
 )
 
 // The issuing side of conformance-server.md (docs/lifecycle.md): with
 // -store, the server also starts, refreshes and revokes sessions, and the
 // verified routes verify the tokens it issues.
 
+// storeSpec splits the -store flag: "memory", "sqlite:PATH", "postgres:URL"
+// or "redis:URL" (a bare "postgres://…" or "redis://…" URL is accepted too).
+// It checks the syntax only; [openStore] connects.
+func storeSpec(spec string) (kind, arg string, err error) {
+	kind, arg, _ = strings.Cut(spec, ":")
+	if strings.HasPrefix(arg, "//") && (kind == "postgres" || kind == "postgresql" || kind == "redis" || kind == "rediss") {
+		arg = spec // the URL itself
+		if kind == "postgresql" {
+			kind = "postgres"
+		}
+		if kind == "rediss" {
+			kind = "redis"
+		}
+	}
+	switch {
+	case kind == "memory" && arg == "":
+		return kind, "", nil
+	case kind == "memory":
+		return "", "", errors.New("-store memory takes no argument")
+	case (kind == "sqlite" || kind == "postgres" || kind == "redis") && arg != "":
+		return kind, arg, nil
+	}
+	return "", "", errors.New("-store must be memory, sqlite:PATH, postgres:URL or redis:URL")
+}
+
+// openStore opens and migrates the -store flag's store. A connection
+// failure is reported without the driver's text for postgres and redis (it
+// may hold the URL's password).
+//
+// namespace (-store-namespace) is the PostgreSQL schema or the Redis key
+// prefix, so that several servers and test runs share one database apart;
+// empty is the store's default (public, "sg:").
+func openStore(spec, namespace string) (sessionissuer.Store, func(), error) {
+	kind, arg, err := storeSpec(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkNamespace(kind, namespace); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	switch kind {
+	case "sqlite":
+		st, err := sqlitestore.New(arg)
+		if err == nil {
+			if err = st.Migrate(ctx); err != nil {
+				_ = st.Close()
+			}
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("-store sqlite: %v", err)
+		}
+		return st, func() { _ = st.Close() }, nil
+	case "postgres":
+		var opts []pgstore.Option
+		if namespace != "" {
+			opts = append(opts, pgstore.WithSchema(namespace))
+		}
+		st, err := pgstore.New(ctx, arg, opts...)
+		if err == nil {
+			if err = st.Migrate(ctx); err != nil {
+				st.Close()
+			}
+		}
+		if err != nil {
+			return nil, nil, errors.New("-store postgres: cannot connect to the database or migrate it")
+		}
+		return st, st.Close, nil
+	case "redis":
+		// go-redis logs dial failures to the process's stderr by itself;
+		// the server's stderr is its own (one line on a bad start).
+		redis.SetLogger(quietRedis{})
+		var opts []redisstore.Option
+		if namespace != "" {
+			opts = append(opts, redisstore.WithPrefix(namespace))
+		}
+		st, err := redisstore.New(ctx, arg, opts...)
+		if err == nil {
+			if err = st.Migrate(ctx); err != nil {
+				_ = st.Close()
+			}
+		}
+		if err != nil {
+			return nil, nil, errors.New("-store redis: cannot connect to the server or migrate it")
+		}
+		return st, func() { _ = st.Close() }, nil
+	}
+	return sessionissuer.NewMemoryStore(), func() {}, nil
+}
+
+// checkNamespace refuses -store-namespace for a store that has none.
+func checkNamespace(kind, namespace string) error {
+	if namespace != "" && kind != "postgres" && kind != "redis" {
+		return errors.New("-store-namespace is for the postgres and redis stores only")
+	}
+	return nil
+}
+
+// quietRedis drops go-redis' internal log lines (they may name the server
+// and repeat driver errors; the store reports failures through its calls).
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
 // issuing is the issuing side's state.
 type issuing struct {
-	iss        *sessionissuer.Issuer
-	faults     *faultStore
-	closeStore func()
+	iss    *sessionissuer.Issuer
+	faults *faultStore
+	close  func() // closes the store
 
 	mu     sync.Mutex
 	thefts []theft
@@ -36,15 +148,11 @@ type theft struct {
 // newIssuer builds the issuer over the -store store, wrapped for fault
 // injection. self is the default "iss" (http://HOST:PORT of the listener).
 func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
-	spec, err := parseStore(o.store, o.storeNamespace)
+	st, closeStore, err := openStore(o.store, o.storeNamespace)
 	if err != nil {
 		return nil, err
 	}
-	st, closeStore, err := openStore(spec, o.storeNamespace, o.accessTTL)
-	if err != nil {
-		return nil, err
-	}
-	is := &issuing{faults: &faultStore{Store: st}, closeStore: closeStore}
+	is := &issuing{faults: &faultStore{Store: st}, close: closeStore}
 	iss := o.selfIssuer
 	if iss == "" {
 		iss = self
@@ -90,16 +198,11 @@ func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := is.iss.Ready(ctx); err != nil {
-		is.close()
+		_ = is.iss.Close()
+		closeStore()
 		return nil, err
 	}
 	return is, nil
-}
-
-// close stops the issuer, then releases its store.
-func (is *issuing) close() {
-	_ = is.iss.Close()
-	is.closeStore()
 }
 
 // Mount bases and transfer methods of conformance-server.md.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +16,10 @@ import (
 
 // startLifecycle runs the server in this process (run with the flags) and
 // returns its base URL; it is stopped, and must exit 0, at cleanup.
-func startLifecycle(framework string) conformance.StartFunc {
+func startLifecycle(framework string, extra ...string) conformance.StartFunc {
 	return func(t testing.TB, flags ...string) string {
 		t.Helper()
+		flags = append(flags, extra...) // a later flag wins
 		ctx, cancel := context.WithCancel(context.Background())
 		pr, pw, err := os.Pipe()
 		if err != nil {
@@ -73,4 +75,14 @@ func TestLifecycle(t *testing.T) {
 			t.Errorf("nethttp and %s answer differently: %s", fw, d)
 		}
 	}
+}
+
+// TestLifecycleSQLite runs the lifecycle suite once over the SQLite store
+// (through net/http; the frameworks are compared above over memory).
+func TestLifecycleSQLite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sleeps past the grace window")
+	}
+	db := filepath.Join(t.TempDir(), "sessions.db")
+	conformance.RunLifecycle(t, startLifecycle("nethttp", "-store", "sqlite:"+db))
 }

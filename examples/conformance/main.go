@@ -113,11 +113,17 @@ func parse(args []string) (options, error) {
 	case o.store == "" && (o.selfIssuer != "" || o.storeNamespace != "" || o.accessTTL != 0 || o.sessionTTL != 0 || o.grace != 0 ||
 		o.rotation != 0 || o.jwksMaxAge != 0 || o.insecureCookies):
 		return o, errors.New("the issuing side's flags need -store")
+	case len(o.issuers) > 0 && o.jwksURL == "" && o.jwksFile == "":
+		return o, errors.New("-issuer needs -jwks-url or -jwks-file")
 	case o.accessTTL < 0 || o.sessionTTL < 0 || o.grace < 0 || o.rotation < 0 || o.jwksMaxAge < 0:
 		return o, errors.New("durations must be positive")
 	}
 	if o.store != "" {
-		if _, err := parseStore(o.store, o.storeNamespace); err != nil {
+		kind, _, err := storeSpec(o.store)
+		if err != nil {
+			return o, err
+		}
+		if err := checkNamespace(kind, o.storeNamespace); err != nil {
 			return o, err
 		}
 	}
@@ -247,6 +253,7 @@ func build(o options, self string, log *slog.Logger) (server, func(), error) {
 	}
 	cleanup := func() {
 		if is != nil {
+			_ = is.iss.Close()
 			is.close()
 		}
 	}
