@@ -21,11 +21,30 @@ TOOLS_RUN   = GOWORK=off $(GO) -C tools run
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
+DEMO_FLAGS ?=
 .PHONY: demo
-demo: ## run the demo API on $(DEMO_ADDR) and print curl lines to try (Ctrl-C stops it)
+demo: ## run the demo (API, second origin, second backend; SQLite in ./demo-data) on $(DEMO_ADDR); open the printed URL (Ctrl-C stops it)
 	@mkdir -p bin
 	$(GO) build -o bin/demo ./examples/demo
-	exec ./bin/demo -addr $(DEMO_ADDR)
+	exec ./bin/demo -addr $(DEMO_ADDR) $(DEMO_FLAGS)
+
+E2E_DIR        := examples/demo/e2e
+E2E_FRAMEWORKS := nethttp gin echo fiber
+SUDO           := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: e2e-deps
+e2e-deps: ## install Debian's chromium and playwright-core (npm ci) when missing; never a browser download
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@[ -d $(E2E_DIR)/node_modules/playwright-core ] || (cd $(E2E_DIR) && npm ci --no-audit --no-fund)
+
+.PHONY: e2e
+e2e: e2e-deps ## browser tests of examples/demo (headless Chromium) against net/http; screenshots in examples/demo/e2e/artifacts/
+	cd $(E2E_DIR) && DEMO_FRAMEWORK=nethttp npm test
+
+.PHONY: e2e-all
+e2e-all: e2e-deps ## the browser tests against each of the four frameworks
+	@for f in $(E2E_FRAMEWORKS); do echo "== e2e $$f"; (cd $(E2E_DIR) && DEMO_FRAMEWORK=$$f npm test); done
 
 # Modules whose tests need a server (PostgreSQL, Redis). `make test` leaves
 # them out and says so; `make test-stores` runs them against real servers.
@@ -134,4 +153,4 @@ header-sizes: ## every framework answers alike for request headers from 1 KiB to
 	cd examples/conformance && $(GO) test -count=1 -run TestHeaderSizesAgree .
 
 .PHONY: ci
-ci: services lint test test-stores race ## what CI runs
+ci: services lint test test-stores race e2e ## what CI runs

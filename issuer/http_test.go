@@ -16,7 +16,7 @@ import (
 )
 
 // newHTTPIssuer is an issuer over st with a verifier that matches it.
-func newHTTPIssuer(t *testing.T, st sessionissuer.Store, log *slog.Logger, vopts ...sessionguard.Option) (*sessionissuer.Issuer, *sessionguard.Verifier) {
+func newHTTPIssuer(t testing.TB, st sessionissuer.Store, log *slog.Logger, vopts ...sessionguard.Option) (*sessionissuer.Issuer, *sessionguard.Verifier) {
 	t.Helper()
 	opts := []sessionissuer.Option{sessionissuer.WithIssuer("https://issuer.test")}
 	if log != nil {

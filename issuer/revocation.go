@@ -2,6 +2,7 @@ package sessionissuer
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,6 +82,10 @@ func (s *revocationSet) add(handle string, at, now time.Time) {
 	if at.Add(s.keep).Before(now) {
 		return
 	}
+	// The handle may come from the request (logout through a refresh
+	// token): a Fiber view's strings borrow fasthttp's buffers, so the key
+	// kept in the map is a copy.
+	handle = strings.Clone(handle)
 	s.mu.Lock()
 	if prev, ok := s.m[handle]; !ok || at.UnixNano() > prev {
 		s.m[handle] = at.UnixNano()

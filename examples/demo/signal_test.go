@@ -26,7 +26,8 @@ func TestSignalsStopTheBinary(t *testing.T) {
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+			cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-app-addr", "127.0.0.1:0",
+				"-backend-addr", "127.0.0.1:0", "-data", t.TempDir())
 			stdout, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
