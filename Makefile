@@ -53,18 +53,26 @@ LOCAL_MODULES  := $(filter-out $(SERVER_MODULES),$(MODULES))
 SESSIONGUARD_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 SESSIONGUARD_REDIS_URL    ?= redis://127.0.0.1:6379/0
 export SESSIONGUARD_POSTGRES_URL SESSIONGUARD_REDIS_URL
+# examples/conformance tests that need PostgreSQL and Redis (several
+# instances, store faults; docs/stores.md): make test-stores runs them.
+SERVER_TESTS := ^(TestMultiInstance|TestStoreFault)
 
 .PHONY: test
 test: ## go test every module that needs no server (memory, SQLite), in the workspace and with GOWORK=off
-	@for m in $(LOCAL_MODULES); do echo "== test $$m"; (cd $$m && $(GO) test -count=1 ./...); done
-	@for m in $(LOCAL_MODULES); do echo "== test (GOWORK=off) $$m"; (cd $$m && GOWORK=off $(GO) test -count=1 ./...); done
-	@if [ -n "$(strip $(SERVER_MODULES))" ]; then echo "== not run by make test (they need PostgreSQL/Redis): $(SERVER_MODULES); run make test-stores"; fi
+	@for m in $(LOCAL_MODULES); do echo "== test $$m"; (cd $$m && $(GO) test -count=1 -skip '$(SERVER_TESTS)' ./...); done
+	@for m in $(LOCAL_MODULES); do echo "== test (GOWORK=off) $$m"; (cd $$m && GOWORK=off $(GO) test -count=1 -skip '$(SERVER_TESTS)' ./...); done
+	@if [ -n "$(strip $(SERVER_MODULES))" ]; then echo "== not run by make test (they need PostgreSQL/Redis): $(SERVER_MODULES) and examples/conformance $(SERVER_TESTS); run make test-stores"; fi
 
 .PHONY: test-stores
 test-stores: ## the PostgreSQL and Redis store suites against real servers (fails when a server is unreachable; make services starts them)
 	@for m in $(SERVER_MODULES); do echo "== test-stores $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 $(GO) test -count=1 ./...); done
 	@for m in $(SERVER_MODULES); do echo "== test-stores (GOWORK=off) $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 GOWORK=off $(GO) test -count=1 ./...); done
 	@for m in $(SERVER_MODULES); do echo "== test-stores (race) $$m"; (cd $$m && SESSIONGUARD_REQUIRE_SERVERS=1 $(GO) test -race -count=1 ./...); done
+	@echo "== test-stores ./examples/conformance (several instances, faults)"; cd examples/conformance && SESSIONGUARD_REQUIRE_SERVERS=1 GOWORK=off $(GO) test -count=1 -run '$(SERVER_TESTS)' .
+
+.PHONY: bench-stores
+bench-stores: ## the three stores' refresh benchmarks in one run (store/bench; make services first; BENCHTIME, BENCHCOUNT)
+	cd store/bench && SESSIONGUARD_REQUIRE_SERVERS=1 $(GO) test -run '^$$' -bench BenchmarkRefresh -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) .
 
 .PHONY: services
 services: ## install (Debian packages) and start PostgreSQL and Redis on loopback when they are not running
@@ -72,7 +80,7 @@ services: ## install (Debian packages) and start PostgreSQL and Redis on loopbac
 
 .PHONY: race
 race: ## go test -race every module that needs no server (make test-stores covers the others)
-	@for m in $(LOCAL_MODULES); do echo "== race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
+	@for m in $(LOCAL_MODULES); do echo "== race $$m"; (cd $$m && $(GO) test -race -count=1 -skip '$(SERVER_TESTS)' ./...); done
 
 .PHONY: vet
 vet: ## go vet every module

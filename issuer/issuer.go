@@ -82,6 +82,7 @@ func New(store Store, opts ...Option) (*Issuer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	store = timeoutStore{Store: store, d: cfg.storeTTL}
 	km, err := newKeyManager(store, keyConfig{
 		Alg: cfg.alg, Rotation: cfg.rotation, JWKSMaxAge: cfg.jwksMaxAge, AccessTTL: cfg.accessTTL,
 		MasterKey: cfg.masterKey, Now: cfg.now, Log: cfg.log,

@@ -68,6 +68,7 @@ type config struct {
 	observer   sessionguard.Observer // observe.go; nil: no events
 	now        func() time.Time
 	log        *slog.Logger
+	storeTTL   time.Duration
 
 	accessCookie, refreshCookie, markerCookie string
 }
@@ -83,6 +84,7 @@ func defaults() config {
 		maxPayload:    DefaultMaxPayloadSize,
 		now:           time.Now,
 		log:           slog.Default(),
+		storeTTL:      DefaultStoreTimeout,
 		accessCookie:  DefaultAccessCookie,
 		refreshCookie: DefaultRefreshCookie,
 		markerCookie:  DefaultMarkerCookie,
@@ -269,6 +271,26 @@ func WithTheftHook(fn func(ctx context.Context, t Theft)) Option {
 			return errors.New("sessionissuer: WithTheftHook: nil hook")
 		}
 		c.theftHook = fn
+		return nil
+	}
+}
+
+// WithStoreTimeout bounds each store call made for a request (Create,
+// Refresh, Revoke, RevokeAll, RevokeOthers, List, UpdatePayload, and the
+// HTTP endpoints): a call that has not returned after d fails the operation
+// with [ErrStoreUnavailable] (over HTTP 503 STORE_UNAVAILABLE with
+// Retry-After, nothing cleared). Without it a store that stops answering
+// but keeps its connections open (a stopped server, a row lock held
+// elsewhere) would hold a request until the client gave up, since a
+// request's context has no deadline. A context with an earlier deadline
+// still ends the call earlier. Default [DefaultStoreTimeout] (3 s); at
+// least 10 ms.
+func WithStoreTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if err := positive("WithStoreTimeout", d, 10*time.Millisecond); err != nil {
+			return err
+		}
+		c.storeTTL = d
 		return nil
 	}
 }

@@ -53,9 +53,16 @@ func storeSpec(spec string) (kind, arg string, err error) {
 // openStore opens and migrates the -store flag's store. A connection
 // failure is reported without the driver's text for postgres and redis (it
 // may hold the URL's password).
-func openStore(spec string) (sessionissuer.Store, func(), error) {
+//
+// namespace (-store-namespace) is the PostgreSQL schema or the Redis key
+// prefix, so that several servers and test runs share one database apart;
+// empty is the store's default (public, "sg:").
+func openStore(spec, namespace string) (sessionissuer.Store, func(), error) {
 	kind, arg, err := storeSpec(spec)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkNamespace(kind, namespace); err != nil {
 		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -73,7 +80,11 @@ func openStore(spec string) (sessionissuer.Store, func(), error) {
 		}
 		return st, func() { _ = st.Close() }, nil
 	case "postgres":
-		st, err := pgstore.New(ctx, arg)
+		var opts []pgstore.Option
+		if namespace != "" {
+			opts = append(opts, pgstore.WithSchema(namespace))
+		}
+		st, err := pgstore.New(ctx, arg, opts...)
 		if err == nil {
 			if err = st.Migrate(ctx); err != nil {
 				st.Close()
@@ -87,7 +98,11 @@ func openStore(spec string) (sessionissuer.Store, func(), error) {
 		// go-redis logs dial failures to the process's stderr by itself;
 		// the server's stderr is its own (one line on a bad start).
 		redis.SetLogger(quietRedis{})
-		st, err := redisstore.New(ctx, arg)
+		var opts []redisstore.Option
+		if namespace != "" {
+			opts = append(opts, redisstore.WithPrefix(namespace))
+		}
+		st, err := redisstore.New(ctx, arg, opts...)
 		if err == nil {
 			if err = st.Migrate(ctx); err != nil {
 				_ = st.Close()
@@ -99,6 +114,14 @@ func openStore(spec string) (sessionissuer.Store, func(), error) {
 		return st, func() { _ = st.Close() }, nil
 	}
 	return sessionissuer.NewMemoryStore(), func() {}, nil
+}
+
+// checkNamespace refuses -store-namespace for a store that has none.
+func checkNamespace(kind, namespace string) error {
+	if namespace != "" && kind != "postgres" && kind != "redis" {
+		return errors.New("-store-namespace is for the postgres and redis stores only")
+	}
+	return nil
 }
 
 // quietRedis drops go-redis' internal log lines (they may name the server
@@ -125,7 +148,7 @@ type theft struct {
 // newIssuer builds the issuer over the -store store, wrapped for fault
 // injection. self is the default "iss" (http://HOST:PORT of the listener).
 func newIssuer(o options, self string, log *slog.Logger) (*issuing, error) {
-	st, closeStore, err := openStore(o.store)
+	st, closeStore, err := openStore(o.store, o.storeNamespace)
 	if err != nil {
 		return nil, err
 	}

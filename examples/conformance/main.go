@@ -70,7 +70,7 @@ type options struct {
 	minInterval                                                  time.Duration
 
 	// The issuing side (conformance-server.md, last section).
-	store, selfIssuer                                  string
+	store, storeNamespace, selfIssuer                  string
 	accessTTL, sessionTTL, grace, rotation, jwksMaxAge time.Duration
 	insecureCookies                                    bool
 }
@@ -90,6 +90,7 @@ func parse(args []string) (options, error) {
 	fs.Var(&o.trusted, "trusted-origin", "origin allowed to send cookie-authenticated unsafe requests (repeatable)")
 	fs.DurationVar(&o.minInterval, "jwks-min-interval", sessionguard.DefaultMinRefreshInterval, "least time between two JWKS fetches")
 	fs.StringVar(&o.store, "store", "", "memory, sqlite:PATH, postgres:URL or redis:URL: run the issuing side")
+	fs.StringVar(&o.storeNamespace, "store-namespace", "", "PostgreSQL schema or Redis key prefix of the store (default the store's own)")
 	fs.StringVar(&o.selfIssuer, "self-issuer", "", "iss of issued tokens (default http://HOST:PORT of the listener)")
 	fs.DurationVar(&o.accessTTL, "access-ttl", 0, "access-token lifetime (default the library's)")
 	fs.DurationVar(&o.sessionTTL, "session-ttl", 0, "session lifetime (default the library's)")
@@ -109,7 +110,7 @@ func parse(args []string) (options, error) {
 		return o, errors.New("at most one of -jwks-url and -jwks-file")
 	case o.store == "" && o.jwksURL == "" && o.jwksFile == "":
 		return o, errors.New("one of -jwks-url and -jwks-file is required (or -store)")
-	case o.store == "" && (o.selfIssuer != "" || o.accessTTL != 0 || o.sessionTTL != 0 || o.grace != 0 ||
+	case o.store == "" && (o.selfIssuer != "" || o.storeNamespace != "" || o.accessTTL != 0 || o.sessionTTL != 0 || o.grace != 0 ||
 		o.rotation != 0 || o.jwksMaxAge != 0 || o.insecureCookies):
 		return o, errors.New("the issuing side's flags need -store")
 	case len(o.issuers) > 0 && o.jwksURL == "" && o.jwksFile == "":
@@ -118,7 +119,11 @@ func parse(args []string) (options, error) {
 		return o, errors.New("durations must be positive")
 	}
 	if o.store != "" {
-		if _, _, err := storeSpec(o.store); err != nil {
+		kind, _, err := storeSpec(o.store)
+		if err != nil {
+			return o, err
+		}
+		if err := checkNamespace(kind, o.storeNamespace); err != nil {
 			return o, err
 		}
 	}

@@ -1,6 +1,6 @@
 // Package pgstore is a PostgreSQL [sessionissuer.Store]: long-term sessions
 // and the signing key ring of a sessionguard issuer, shared by any number of
-// application instances (docs/stores-postgres.md).
+// application instances (docs/stores.md).
 //
 //	store, err := pgstore.New(ctx, url, pgstore.WithSchema(schema))
 //	if err != nil {

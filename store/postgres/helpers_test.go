@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -344,4 +345,12 @@ func (in *pgInstance) run(name string, args ...string) {
 		log, _ := os.ReadFile(filepath.Join(in.dir, "log"))
 		in.t.Fatalf("%s %v: %v\n%s\nserver log:\n%s", filepath.Base(name), args, err, out, log)
 	}
+}
+
+// withParam adds a query parameter to a postgres:// URL.
+func withParam(url, param string) string {
+	if strings.Contains(url, "?") {
+		return url + "&" + param
+	}
+	return url + "?" + param
 }

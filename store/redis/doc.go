@@ -40,7 +40,7 @@
 // everysec about a second of writes can be lost; with no persistence a
 // restart loses every session (users sign in again; nothing worse).
 // Replication is asynchronous unless the server has min-replicas-to-write.
-// These are the operator's choices (docs/stores-redis.md).
+// These are the operator's choices (docs/stores.md).
 //
 // # Expiry
 //

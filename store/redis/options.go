@@ -80,7 +80,7 @@ func WithFeedHealthCheck(d time.Duration) Option {
 // which the issuer reports as unavailable: the write did happen on the
 // primary, and a refresh retried with the same token is answered within
 // the grace period. This narrows what a failover can lose; it is not a
-// disk fsync (configure appendfsync always for that, docs/stores-redis.md).
+// disk fsync (configure appendfsync always for that, docs/stores.md).
 // For a single primary with replicas (a *redis.Client or a Sentinel
 // failover client), not a Cluster. Keep timeout below the client's read
 // timeout (3 s by default) and the issuer's store deadline.

@@ -61,7 +61,7 @@ const revokeBatch = 256
 // with appendfsync everysec up to about a second of writes can be lost.
 // Replication is asynchronous unless the operator configures
 // min-replicas-to-write. These are the operator's choices
-// (docs/stores-redis.md).
+// (docs/stores.md).
 type Store struct {
 	client    redis.UniversalClient
 	ownClient bool

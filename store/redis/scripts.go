@@ -3,7 +3,7 @@ package redisstore
 import "github.com/redis/go-redis/v9"
 
 // Every write is one Lua script: Redis runs a script alone, so a script is
-// the unit of atomicity of this store (docs/stores-redis.md). Scripts only
+// the unit of atomicity of this store (docs/stores.md). Scripts only
 // touch keys they are given in KEYS, so they also run on a Redis Cluster
 // when every key shares one hash slot (a prefix with a hash tag, see
 // [WithPrefix]).
