@@ -194,7 +194,7 @@ func (i *Issuer) Mount(v *sessionguard.Verifier, opts ...HTTPOption) (*Mount, er
 	c := httpConfig{base: DefaultBasePath, sameSite: http.SameSiteLaxMode, httpOnly: true}
 	for _, o := range opts {
 		if o == nil {
-			continue
+			return nil, errors.New("sessionissuer: nil HTTPOption") // as the core treats nil options
 		}
 		if err := o(&c); err != nil {
 			return nil, err

@@ -52,6 +52,7 @@ func TestMountOptionsRefused(t *testing.T) {
 		"samesite none insecure":            {sessionissuer.WithSameSite(http.SameSiteNoneMode), sessionissuer.WithInsecureCookies()},
 		"host prefix and domain":            {sessionissuer.WithCookiePrefix(sessionissuer.PrefixHost), sessionissuer.WithCookieDomain("a.example")},
 		"prefix the verifier does not read": {sessionissuer.WithCookiePrefix(sessionissuer.PrefixSecure)},
+		"nil option":                        {nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if m, err := iss.Mount(v, opts...); err == nil || m != nil {

@@ -73,7 +73,7 @@ func New(store Store, opts ...Option) (*Issuer, error) {
 	cfg := defaults()
 	for _, o := range opts {
 		if o == nil {
-			continue
+			return nil, errors.New("sessionissuer: nil Option") // as the core treats nil options
 		}
 		if err := o(&cfg); err != nil {
 			return nil, err

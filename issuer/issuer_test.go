@@ -77,9 +77,12 @@ func TestNewRefusesNonsense(t *testing.T) {
 	if i, err := sessionissuer.New(nil, iss); err == nil || i != nil {
 		t.Fatal("New(nil store) succeeded")
 	}
-	i, err := sessionissuer.New(s, iss, nil, sessionissuer.WithRefreshGrace(0))
+	if i, err := sessionissuer.New(s, iss, nil); err == nil || i != nil {
+		t.Fatal("New with a nil option succeeded (nil options are refused everywhere, as in the core)")
+	}
+	i, err := sessionissuer.New(s, iss, sessionissuer.WithRefreshGrace(0))
 	if err != nil {
-		t.Fatalf("New with a nil option and grace 0: %v", err)
+		t.Fatalf("New with grace 0: %v", err)
 	}
 	i.Close()
 	if err := i.Close(); err != nil {

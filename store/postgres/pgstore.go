@@ -115,7 +115,7 @@ func applyOptions(opts []Option) (options, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		if opt == nil {
-			continue
+			return options{}, errors.New("pgstore: nil Option") // as the core treats nil options
 		}
 		if err := opt(&o); err != nil {
 			return options{}, err

@@ -67,7 +67,7 @@ func New(path string, opts ...Option) (*Store, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o == nil {
-			continue
+			return nil, errors.New("sqlitestore: nil Option") // as the core treats nil options
 		}
 		if err := o(&cfg); err != nil {
 			return nil, err
