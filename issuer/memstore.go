@@ -125,21 +125,17 @@ func (s *MemoryStore) SwapRefresh(ctx context.Context, handle string, version ui
 
 // SetPayload implements [Store].
 func (s *MemoryStore) SetPayload(ctx context.Context, handle string, payload []byte) (bool, error) {
-	if err := ctxErr(ctx); err != nil {
-		return false, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.rows[handle]
-	if !ok || !r.RevokedAt.IsZero() {
-		return false, nil
-	}
-	r.Payload = bytes.Clone(payload)
-	return true, nil
+	return s.withLiveRow(ctx, handle, func(r *Record) { r.Payload = bytes.Clone(payload) })
 }
 
 // Revoke implements [Store].
 func (s *MemoryStore) Revoke(ctx context.Context, handle string, at time.Time) (bool, error) {
+	return s.withLiveRow(ctx, handle, func(r *Record) { s.revokeLocked(r, at) })
+}
+
+// withLiveRow runs fn under the lock on the row of handle if it exists and
+// is not revoked, and reports whether it did.
+func (s *MemoryStore) withLiveRow(ctx context.Context, handle string, fn func(*Record)) (bool, error) {
 	if err := ctxErr(ctx); err != nil {
 		return false, err
 	}
@@ -149,7 +145,7 @@ func (s *MemoryStore) Revoke(ctx context.Context, handle string, at time.Time) (
 	if !ok || !r.RevokedAt.IsZero() {
 		return false, nil
 	}
-	s.revokeLocked(r, at)
+	fn(r)
 	return true, nil
 }
 
